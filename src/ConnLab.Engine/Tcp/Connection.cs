@@ -96,7 +96,7 @@ internal sealed partial class Connection
     public long BytesAcked { get; private set; }
     public long BytesRead { get; private set; }
 
-    private long _lastInvalidAckUs = long.MinValue;
+    private long _lastInvalidAckUs = long.MinValue / 4; // far in the past, without overflowing now − last
 
     public override string ToString() => $"{Name} {Local}->{Remote} {State.ToName()}";
 
