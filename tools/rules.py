@@ -69,7 +69,7 @@ RULES = [
  ("SegmentArrived", "RFC 9293 §3.10.7", '$"{Seg(e)} arrives at {e.Endpoint}"'),
  ("UnacceptableSegment", "RFC 9293 §3.10.7.4 (first)", '$"{e.Endpoint}: the segment fails the acceptability test (it is not inside RCV.NXT .. RCV.NXT+RCV.WND): reply <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and drop it"'),
  ("InvalidAckRateLimited", "RFC 5961 §7; Linux tcp_invalid_ratelimit", '$"{e.Endpoint}: no reply to this unacceptable segment: one was sent less than the rate limit ago"'),
- ("DataBeyondWindow", "RFC 9293 §3.10.7.4; §3.8.6", '$"{e.Endpoint}: octets beyond the receive window are not accepted; the ACK reports the window"'),
+ ("DataBeyondWindow", "RFC 9293 §3.10.7.4; §3.8.6", '$"{e.Endpoint} sends {Seg(e)}: octets beyond the receive window were not accepted; the ACK reports the window"'),
  ("NoAckDropped", "RFC 9293 §3.10.7.4 (fifth)", '$"{e.Endpoint}: \\"if the ACK bit is off drop the segment\\""'),
  ("TextAfterFinIgnored", "RFC 9293 §3.10.7.4 (seventh)", '$"{e.Endpoint}: data after the peer\'s FIN \\"should not occur\\": the text is ignored"'),
  ("OutOfOrderQueued", "RFC 9293 §3.10.7.4 (seventh)", '$"{e.Endpoint}: {e.Value} octets arrive ahead of RCV.NXT: kept in the out-of-order queue"'),

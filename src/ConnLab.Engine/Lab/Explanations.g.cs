@@ -360,7 +360,7 @@ public static partial class Explanations
         Rule.SegmentArrived => $"{Seg(e)} arrives at {e.Endpoint}",
         Rule.UnacceptableSegment => $"{e.Endpoint}: the segment fails the acceptability test (it is not inside RCV.NXT .. RCV.NXT+RCV.WND): reply <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and drop it",
         Rule.InvalidAckRateLimited => $"{e.Endpoint}: no reply to this unacceptable segment: one was sent less than the rate limit ago",
-        Rule.DataBeyondWindow => $"{e.Endpoint}: octets beyond the receive window are not accepted; the ACK reports the window",
+        Rule.DataBeyondWindow => $"{e.Endpoint} sends {Seg(e)}: octets beyond the receive window were not accepted; the ACK reports the window",
         Rule.NoAckDropped => $"{e.Endpoint}: \"if the ACK bit is off drop the segment\"",
         Rule.TextAfterFinIgnored => $"{e.Endpoint}: data after the peer's FIN \"should not occur\": the text is ignored",
         Rule.OutOfOrderQueued => $"{e.Endpoint}: {e.Value} octets arrive ahead of RCV.NXT: kept in the out-of-order queue",

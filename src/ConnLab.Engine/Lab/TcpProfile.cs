@@ -47,6 +47,12 @@ public sealed record TcpProfile
     /// <summary>SYN retransmissions that keep the initial RTO instead of doubling (Linux <c>tcp_syn_linear_timeouts</c>).</summary>
     public int SynLinearTimeouts { get; init; }
 
+    /// <summary>
+    /// A SYN also gives up once the time since the first SYN reaches the classic doubling schedule's total for
+    /// <see cref="SynRetries"/> (Linux tcp_write_timeout → retransmits_timed_out → tcp_model_timeout).
+    /// </summary>
+    public bool SynGiveUpByModelTime { get; init; }
+
     /// <summary>Retransmissions of data or FIN before the connection is aborted ("connection timed out").</summary>
     public int DataRetries { get; init; } = 15;
 
@@ -148,9 +154,10 @@ public sealed record TcpProfile
         MinRtoFloorsVariance = false,
         MinRtoMs = 1000,       // RFC 6298 §2.4 "Whenever RTO is computed, if it is less than 1 second, then the RTO SHOULD be rounded up to 1 second"
         MaxRtoMs = 60_000,     // RFC 6298 §2.5 "A maximum value MAY be placed on RTO provided it is at least 60 seconds"
-        SynRetries = 7,        // RFC 9293 §3.8.3: R2 for a SYN MUST allow at least 3 minutes: 1+2+…+64 = 127 s is too short, +128 s reaches 255 s
+        SynRetries = 7,        // RFC 9293 §3.8.3: R2 for a SYN at least 3 minutes: 6 retries give up at 123 s, 7 at 183 s (RTO capped at 60 s)
         SynAckRetries = 5,     // not fixed by the RFC; the same count Linux uses
         SynLinearTimeouts = 0, // the classic doubling schedule
+        SynGiveUpByModelTime = false,
         DataRetries = 15,      // RFC 9293 §3.8.3: R2 at least 100 s; 15 doublings from 1 s capped at 60 s is far beyond
         MslMs = 120_000,       // RFC 9293 §3.4.2: "MSL … is 2 minutes"
         TimeWaitMs = 240_000,  // 2·MSL, RFC 9293 §3.4.2 / MUST-13
@@ -197,6 +204,7 @@ public sealed record TcpProfile
         SynRetries = 6,        // TCP_SYN_RETRIES / net.ipv4.tcp_syn_retries
         SynAckRetries = 5,     // TCP_SYNACK_RETRIES / net.ipv4.tcp_synack_retries
         SynLinearTimeouts = 4, // net.ipv4.tcp_syn_linear_timeouts (Linux ≥ 6.5): SYN RTOs 1,1,1,1,1,2,4,… (trace g)
+        SynGiveUpByModelTime = true, // TCP_SYNCNT=2 gives up at 7 s after 5 retransmissions (trace h_syn_timeout_syncnt2)
         DataRetries = 15,      // TCP_RETR2 / net.ipv4.tcp_retries2
         MslMs = 30_000,        // Linux has no MSL knob; TIME_WAIT is fixed at 60 s, i.e. 2·30 s
         TimeWaitMs = 60_000,   // TCP_TIMEWAIT_LEN = 60*HZ, not tunable

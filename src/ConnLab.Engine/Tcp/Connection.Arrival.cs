@@ -311,6 +311,12 @@ internal sealed partial class Connection
         {
             StopTimer(TimerKind.Persist, Rule.WindowOpened);
             Retries = 0;
+            if (SndNxt > SndUna && _p.WindowProbe == WindowProbeStyle.OneByte)
+            {
+                // The probe octet fell outside the zero window and was not accepted: send it again first.
+                _retransmitUntil = SndMax;
+                SndNxt = SndUna;
+            }
         }
     }
 

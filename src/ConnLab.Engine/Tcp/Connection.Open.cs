@@ -11,6 +11,7 @@ internal sealed partial class Connection
         SndUna = iss;
         SndNxt = iss + 1;
         SndMax = SndNxt;
+        _firstSynUs = _env.NowUs;
         SetState(TcpState.SynSent, Rule.ActiveOpen);
         UpdateReceiveWindow();
         Send(TcpFlags.Syn, Iss, default, Rule.SynSent, mss: (ushort)_p.Mss);
@@ -175,6 +176,8 @@ internal sealed partial class Connection
 
     // RFC 5681 §3.1 / RFC 6928: the initial window in segments of the send MSS.
     private int InitialCwnd() => _p.InitialWindowSegments * Math.Max(SendMss, 1);
+
+    private long _firstSynUs;
 
     private void StartTiming(SeqNum ackThatEnds)
     {

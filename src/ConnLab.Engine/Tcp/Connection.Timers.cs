@@ -108,8 +108,10 @@ internal sealed partial class Connection
         switch (State)
         {
             case TcpState.SynSent:
-                // Linux tcp_write_timeout: give up after syn_retries + syn_linear_timeouts retransmissions.
-                if (Retries >= _p.SynRetries + _p.SynLinearTimeouts)
+                // Linux tcp_write_timeout: give up after syn_retries + syn_linear_timeouts retransmissions, or once
+                // the time since the first SYN reaches tcp_model_timeout(syn_retries).
+                if (Retries >= _p.SynRetries + _p.SynLinearTimeouts
+                    || (_p.SynGiveUpByModelTime && _env.NowUs - _firstSynUs >= SynModelTimeoutUs()))
                 {
                     TimedOut(Rule.SynRetriesExhausted);
                     return;
@@ -137,14 +139,11 @@ internal sealed partial class Connection
         _inRecovery = false;
         _dupAcks = 0;
         RtoUs = Math.Min(RtoUs * 2, _p.MaxRtoMs * 1000L); // RFC 6298 §5.5: back off the timer
+        ArmTimer(TimerKind.Retransmission, RtoUs, Rule.RetransmissionBackoff);
         // Go back to SND.UNA and send again from there, as BSD's tcp_timer_rexmt does (snd_nxt = snd_una).
         SndNxt = SndUna;
         _retransmitUntil = SndMax;
         Output();
-        if (!IsTimerRunning(TimerKind.Retransmission))
-        {
-            ArmTimer(TimerKind.Retransmission, RtoUs, Rule.RetransmissionBackoff);
-        }
     }
 
     /// <summary>SYN-ACK retransmission of a half-open connection, with Linux's queue pruning under flood.</summary>
@@ -191,6 +190,20 @@ internal sealed partial class Connection
         return Math.Min(rto, _p.MaxRtoMs * 1000L);
     }
 
+    /// <summary>
+    /// Linux tcp_model_timeout: how long the classic doubling schedule would take for SynRetries retransmissions
+    /// starting at the initial RTO, with the steps beyond the maximum RTO counted at the maximum.
+    /// </summary>
+    private long SynModelTimeoutUs()
+    {
+        var rtoBase = _p.InitialRtoMs * 1000L;
+        var thresh = (int)Math.Log2(Math.Max(1, _p.MaxRtoMs / Math.Max(1, _p.InitialRtoMs)));
+        var boundary = _p.SynRetries;
+        return boundary <= thresh
+            ? ((2L << boundary) - 1) * rtoBase
+            : (((2L << thresh) - 1) * rtoBase) + ((boundary - thresh) * _p.MaxRtoMs * 1000L);
+    }
+
     private void TimedOut(Rule rule)
     {
         _env.Record(EventKind.ConnectionTimedOut, Name, rule, value: Retries);
@@ -213,19 +226,18 @@ internal sealed partial class Connection
         }
         else
         {
-            // RFC 9293 §3.8.6.1: send one new octet beyond the zero window.
-            var offset = SeqToOffset(SndNxt);
+            // RFC 9293 §3.8.6.1: send one octet beyond the zero window — the first unacknowledged one, so every
+            // probe carries the same octet. The persist timer, not the retransmission timer, repeats it while the
+            // window stays shut; once it opens, the octet goes again if it was not accepted (UpdateWindow).
             UpdateReceiveWindow();
-            Send(TcpFlags.Ack, SndNxt, RcvNxt, Rule.ZeroWindowProbe, _send!.Slice(offset, 1), origin: SegmentOrigin.WindowProbe);
-            SndNxt += 1;
+            Send(TcpFlags.Ack, SndUna, RcvNxt, Rule.ZeroWindowProbe, _send!.Slice(SeqToOffset(SndUna), 1), origin: SegmentOrigin.WindowProbe);
+            if (SndNxt == SndUna)
+            {
+                SndNxt += 1;
+            }
             if (SndNxt > SndMax)
             {
                 SndMax = SndNxt;
-            }
-            if (!IsTimerRunning(TimerKind.Retransmission))
-            {
-                // The probe octet is outstanding data now; it is retransmitted like any other.
-                ArmTimer(TimerKind.Retransmission, RtoUs, Rule.RetransmissionTimerStarted, record: false);
             }
         }
         ArmTimer(TimerKind.Persist, PersistIntervalUs(), Rule.PersistBackoff);
