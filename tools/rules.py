@@ -94,6 +94,8 @@ RULES = [
  ("FastRetransmit", "RFC 5681 §3.2", '$"{e.Endpoint} sends {Seg(e)}: three duplicate ACKs mean this segment was lost: retransmit it without waiting for the timer"'),
  ("ZeroWindowProbe", "RFC 9293 §3.8.6.1; Linux tcp_xmit_probe_skb", '$"{e.Endpoint} sends {Seg(e)}: the peer\'s window is zero, so a probe asks whether it has reopened"'),
  ("PersistTimerStarted", "RFC 9293 §3.8.6.1", '$"{e.Endpoint}: the peer advertised a zero window with data waiting: the persist timer will probe it in {DurationMs(e.Value)} ms (at {Due(e)})"'),
+ ("SwsOverrideTimerStarted", "RFC 9293 §3.8.6.2.1; Linux tcp_check_probe_timer", '$"{e.Endpoint}: the peer\'s window is too small to be worth a segment (SWS avoidance): if it does not grow within {DurationMs(e.Value)} ms, send what fits anyway"'),
+ ("SwsOverrideSent", "RFC 9293 §3.8.6.2.1", '$"{e.Endpoint} sends {Seg(e)}: the SWS override timeout expired, so the data that fits the small window goes now"'),
  ("PersistBackoff", "RFC 9293 §3.8.6.1; Linux tcp_probe0_when", '$"{e.Endpoint}: the next window probe in {DurationMs(e.Value)} ms, at {Due(e)} (the interval doubles each time)"'),
  ("AckOfUnsentData", "RFC 9293 §3.10.7.4 (fifth); RFC 5961 §5.2", '$"{e.Endpoint}: SEG.ACK acknowledges data never sent (> SND.NXT): answer with an ACK and drop the segment"'),
  ("ChallengeAckOldAck", "RFC 5961 §5.2", '$"{e.Endpoint}: SEG.ACK is older than SND.UNA - MAX.SND.WND: a challenge ACK, the segment is dropped"'),
@@ -127,7 +129,7 @@ RULES = [
  ("Rfc1337RstIgnored", "RFC 1337", '$"{e.Endpoint}: RFC 1337 protection: an RST in TIME_WAIT is ignored"'),
  ("TimersStoppedOnClose", "RFC 9293 §3.10.8", '$"{e.Endpoint}: the TCB is deleted, so its {Timer(e)} timer stops"'),
  # --- resets ---
- ("ClosedPortReset", "RFC 9293 §3.10.7.1", '$"{e.Endpoint}: no connection and no listener for this port: reply with a reset ({(e.Segment is {} s && s.Has(TcpFlags.Ack) ? "<SEQ=SEG.ACK><CTL=RST>" : "<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>")})"'),
+ ("ClosedPortReset", "RFC 9293 §3.10.7.1", 'e.Kind == EventKind.SegmentSent ? $"{e.Endpoint} sends {Seg(e)}: the reset for a segment no connection wants ({(e.Segment is {} r && r.Has(TcpFlags.Ack) ? "it had no ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>" : "it had an ACK: <SEQ=SEG.ACK><CTL=RST>")})" : $"{e.Endpoint}: no connection and no listener for this port: reply with a reset ({(e.Segment is {} s && s.Has(TcpFlags.Ack) ? "<SEQ=SEG.ACK><CTL=RST>" : "<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>")})"'),
  ("ClosedRstDropped", "RFC 9293 §3.10.7.1", '$"{e.Endpoint}: an RST for a connection that does not exist is discarded"'),
  ("RstOutOfWindow", "RFC 5961 §3.2", '$"{e.Endpoint}: an RST outside the receive window is silently dropped"'),
  ("RstResets", "RFC 9293 §3.10.7.4 (second); RFC 5961 §3.2", '$"{e.Endpoint}: RST with SEQ = RCV.NXT exactly: \\"connection reset\\", -> CLOSED"'),
@@ -150,6 +152,7 @@ RULES = [
  ("SynRetriesExhausted", "RFC 9293 §3.8.3; Linux tcp_syn_retries", '$"{e.Endpoint}: no answer after {e.Value} retransmissions: \\"connection timed out\\", -> CLOSED"'),
  ("DataRetriesExhausted", "RFC 9293 §3.8.3 (R2); Linux tcp_retries2", '$"{e.Endpoint}: {e.Value} retransmissions without an ACK: the connection is aborted (\\"connection timed out\\")"'),
  # --- link and lab ---
+ ("TimedOutClosed", "RFC 9293 §3.10.8", '$"{e.Endpoint}: the connection timed out: delete the TCB, -> CLOSED"'),
  ("LinkLoss", "the link (seeded loss)", '$"{Seg(e)} is lost on the link"'),
  ("LinkDuplicated", "the link (seeded duplication)", '$"the link duplicates segment {e.Segment?.DuplicateOf}: a second copy arrives a moment later"'),
  ("NoSuchHost", "RFC 4987 §2 (spoofed sources)", '$"{Seg(e)} is addressed to a host that does not exist: nobody answers"'),

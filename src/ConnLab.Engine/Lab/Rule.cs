@@ -171,6 +171,10 @@ public enum Rule
     ZeroWindowProbe,
     /// <summary>Persist timer started (RFC 9293 §3.8.6.1).</summary>
     PersistTimerStarted,
+    /// <summary>Sws override timer started (RFC 9293 §3.8.6.2.1; Linux tcp_check_probe_timer).</summary>
+    SwsOverrideTimerStarted,
+    /// <summary>Sws override sent (RFC 9293 §3.8.6.2.1).</summary>
+    SwsOverrideSent,
     /// <summary>Persist backoff (RFC 9293 §3.8.6.1; Linux tcp_probe0_when).</summary>
     PersistBackoff,
     /// <summary>Ack of unsent data (RFC 9293 §3.10.7.4 (fifth); RFC 5961 §5.2).</summary>
@@ -275,6 +279,8 @@ public enum Rule
     SynRetriesExhausted,
     /// <summary>Data retries exhausted (RFC 9293 §3.8.3 (R2); Linux tcp_retries2).</summary>
     DataRetriesExhausted,
+    /// <summary>Timed out closed (RFC 9293 §3.10.8).</summary>
+    TimedOutClosed,
     /// <summary>Link loss (the link (seeded loss)).</summary>
     LinkLoss,
     /// <summary>Link duplicated (the link (seeded duplication)).</summary>

@@ -140,20 +140,21 @@ internal sealed partial class Connection
             var window = Math.Min((long)SndWnd, Cwnd);
             var usable = window - inFlight;
             var len = (int)Math.Min(Math.Min(pending, SendMss), Math.Max(usable, 0));
+            var retransmission = SndNxt < _retransmitUntil;
             if (pending > 0 && len == 0)
             {
                 break; // window or cwnd full: wait for an ACK (or the persist timer)
             }
-            if (pending > 0 && len < pending && len < SendMss && len < _maxSndWnd / 2)
+            // SWS avoidance and Nagle decide when *new* data goes; a retransmission repairs a loss and goes at once.
+            if (!retransmission && pending > 0 && len < pending && len < SendMss && len < _maxSndWnd / 2)
             {
                 break; // sender SWS avoidance (§3.8.6.2.1): don't send a sliver of a window
             }
             var fin = _finQueued && offset + len == SendEnd;
-            if (pending > 0 && len < SendMss && len == pending && !fin && _p.Nagle && SndMax > SndUna && SndNxt >= SndMax)
+            if (!retransmission && pending > 0 && len < SendMss && len == pending && !fin && _p.Nagle && SndMax > SndUna && SndNxt >= SndMax)
             {
                 break; // Nagle (§3.7.4): one small segment in flight at a time
             }
-            var retransmission = SndNxt < _retransmitUntil;
             var flags = TcpFlags.Ack;
             if (len > 0 && offset + len == SendEnd)
             {
@@ -189,11 +190,37 @@ internal sealed partial class Connection
                 break;
             }
         }
-        if (!sentAny && SndWnd == 0 && HasDataToSend && SndMax == SndUna && !IsTimerRunning(TimerKind.Persist))
+        if (!sentAny && HasDataToSend && SndMax == SndUna && !IsTimerRunning(TimerKind.Persist))
         {
-            // RFC 9293 §3.8.6.1: with a zero window and data waiting, probe periodically.
+            // Data waits and nothing is in flight to bring an ACK: with a zero window, probe it (RFC 9293 §3.8.6.1);
+            // with a window too small to use, the same timer is the SWS override timeout (§3.8.6.2.1), as Linux's
+            // tcp_check_probe_timer does. Either way the connection cannot stall.
             Retries = 0;
-            ArmTimer(TimerKind.Persist, PersistIntervalUs(), Rule.PersistTimerStarted);
+            ArmTimer(TimerKind.Persist, PersistIntervalUs(), SndWnd == 0 ? Rule.PersistTimerStarted : Rule.SwsOverrideTimerStarted);
+        }
+    }
+
+    /// <summary>The SWS override timeout: send what the small window allows, ignoring Nagle and SWS avoidance.</summary>
+    private void ForceSmallSegment()
+    {
+        var offset = SeqToOffset(SndNxt);
+        var len = (int)Math.Min(Math.Min(SendEnd - offset, SendMss), SndWnd - (long)(uint)(SndNxt - SndUna));
+        if (len <= 0)
+        {
+            return;
+        }
+        var fin = _finQueued && offset + len == SendEnd;
+        var flags = TcpFlags.Ack | (offset + len == SendEnd ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+        UpdateReceiveWindow();
+        Send(flags, SndNxt, RcvNxt, Rule.SwsOverrideSent, _send!.Slice(offset, len));
+        SndNxt += len + (fin ? 1 : 0);
+        if (SndNxt > SndMax)
+        {
+            SndMax = SndNxt;
+        }
+        if (!IsTimerRunning(TimerKind.Retransmission))
+        {
+            ArmTimer(TimerKind.Retransmission, RtoUs, Rule.RetransmissionTimerStarted);
         }
     }
 

@@ -126,6 +126,18 @@ internal sealed partial class Connection
                 OnSynAckTimeout();
                 return;
         }
+        if (SndWnd == 0 && SeqToOffset(SndUna) < SendEnd)
+        {
+            // The peer's window is shut: the unacknowledged data lies beyond what it can take, so retransmitting
+            // it is pointless and must not time the connection out. Probe the window instead (BSD tcp_output →
+            // tcp_setpersist; Linux tcp_retransmit_timer: "receiver dastardly shrinks window").
+            Retries = 0;
+            SndNxt = SndUna;
+            _retransmitUntil = SndMax;
+            _timing = false;
+            ArmTimer(TimerKind.Persist, PersistIntervalUs(), Rule.PersistTimerStarted);
+            return;
+        }
         if (Retries >= _p.DataRetries)
         {
             TimedOut(Rule.DataRetriesExhausted);
@@ -207,14 +219,21 @@ internal sealed partial class Connection
     private void TimedOut(Rule rule)
     {
         _env.Record(EventKind.ConnectionTimedOut, Name, rule, value: Retries);
-        Delete(rule);
+        Delete(Rule.TimedOutClosed);
     }
 
     /// <summary>RFC 9293 §3.8.6.1: probe a zero window; the interval backs off like the RTO.</summary>
     private void OnPersistTimeout()
     {
-        if (SndWnd != 0 || !HasDataToSend)
+        if (!HasDataToSend)
         {
+            return;
+        }
+        if (SndWnd != 0)
+        {
+            // The window is open but too small for SWS avoidance: the override timeout sends what fits.
+            ForceSmallSegment();
+            Output();
             return;
         }
         Retries = Math.Min(Retries + 1, 30);

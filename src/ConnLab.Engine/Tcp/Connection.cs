@@ -149,8 +149,17 @@ internal sealed partial class Connection
     private void SendAck(Rule rule)
     {
         UpdateReceiveWindow();
-        Send(TcpFlags.Ack, SndNxt, RcvNxt, rule);
+        Send(TcpFlags.Ack, AcceptableSeq, RcvNxt, rule);
     }
+
+    /// <summary>
+    /// The sequence number for a segment without data: one the peer will find acceptable, so the ACK it carries is
+    /// not thrown away. That is the highest sequence sent — not a SND.NXT rewound by go-back-N retransmission (BSD
+    /// tcp_output: "for ACK only packets … use snd_max") — unless that lies beyond the peer's window, then the
+    /// window's right edge SND.UNA + SND.WND (Linux tcp_acceptable_seq). Otherwise two peers can trade ACKs that
+    /// each rejects as out of window, forever.
+    /// </summary>
+    private SeqNum AcceptableSeq => SndMax > SndUna + SndWnd ? SndUna + SndWnd : SndMax;
 
     /// <summary>Rate limit shared by challenge ACKs and ACKs to unacceptable segments (Linux tcp_oow_rate_limited).</summary>
     private bool InvalidAckAllowed()
