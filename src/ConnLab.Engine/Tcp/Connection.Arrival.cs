@@ -258,8 +258,9 @@ internal sealed partial class Connection
         {
             OnNewAck(seg);
         }
-        else if (ack == SndUna && seg.SeqLength == 0 && seg.Window == SndWnd && SndMax > SndUna)
+        else if (ack == SndUna && seg.SeqLength == 0 && seg.Window == SndWnd && SndWnd != 0 && SndMax > SndUna)
         {
+            // RFC 5681 §2's duplicate ACK; with the window shut, repeated ACKs are window reports, not loss signals.
             OnDuplicateAck(seg);
         }
         UpdateWindow(seg, force: false);

@@ -292,8 +292,10 @@ internal sealed partial class Connection
         _inRecovery = true;
         _recover = SndMax;
         _timing = false;
-        var len = (int)Math.Min(SendMss, Math.Max(0, SendEnd - SeqToOffset(SndUna)));
-        var fin = _finQueued && SeqToOffset(SndUna) + len == SendEnd;
+        // Only what was already sent is retransmitted: at most one MSS of the outstanding data.
+        var outstanding = (long)(uint)(SndMax - SndUna);
+        var len = (int)Math.Min(Math.Min(SendMss, Math.Max(0, SendEnd - SeqToOffset(SndUna))), outstanding);
+        var fin = _finQueued && SeqToOffset(SndUna) + len == SendEnd && outstanding > len;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         UpdateReceiveWindow();
         Send(flags, SndUna, RcvNxt, Rule.FastRetransmit, len > 0 ? _send!.Slice(SeqToOffset(SndUna), len) : default,

@@ -142,6 +142,15 @@ internal sealed partial class Connection
         {
             ack = default;
         }
+        if ((flags & TcpFlags.Rst) == 0)
+        {
+            // SND.MAX is the highest sequence number ever sent: every path that sends moves it, here, once.
+            var end = seq + payload.Length + ((flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((flags & TcpFlags.Fin) != 0 ? 1 : 0);
+            if (end > SndMax)
+            {
+                SndMax = end;
+            }
+        }
         return _env.Transmit(Name, new SegmentSpec(Local, Remote, seq, ack, flags, WindowField, payload, mss, origin), rule);
     }
 
