@@ -145,6 +145,8 @@ RULES = [
  ("TimerExpired", "RFC 9293 §3.10.8", '$"{e.Endpoint}: the {Timer(e)} timer expires"'),
  ("RetransmissionTimerStarted", "RFC 6298 §5.1", '$"{e.Endpoint}: the retransmission timer starts: if no ACK arrives within the RTO of {DurationMs(e.Value)} ms (by {Due(e)}), retransmit"'),
  ("RetransmissionBackoff", "RFC 6298 §5.5", '$"{e.Endpoint}: back off: the next retransmission in {DurationMs(e.Value)} ms, at {Due(e)}"'),
+ ("LossProbeArmed", "RFC 8985 §7.2; Linux tcp_schedule_loss_probe", '$"{e.Endpoint}: a tail loss probe is scheduled: if nothing is acknowledged within {DurationMs(e.Value)} ms (2·SRTT, by {Due(e)}), re-send the last segment"'),
+ ("TailLossProbe", "RFC 8985 §7.3; Linux tcp_send_loss_probe", '$"{e.Endpoint} sends {Seg(e)}: tail loss probe — the last segment again, to draw an ACK before the full RTO (no back-off)"'),
  ("SynRetransmitted", "RFC 6298 §5.4; Linux tcp_retransmit_timer", '$"{e.Endpoint} sends {Seg(e)}: no SYN,ACK arrived in time, so the SYN goes again"'),
  ("SynAckRetransmitted", "RFC 6298 §5.4; Linux inet_rtx_syn_ack", '$"{e.Endpoint} sends {Seg(e)}: no ACK for our SYN,ACK in time, so it goes again"'),
  ("DataRetransmitted", "RFC 6298 §5.4; RFC 9293 §3.8.1", '$"{e.Endpoint} sends {Seg(e)}: retransmission from SND.UNA after the retransmission timeout"'),

@@ -267,6 +267,10 @@ public enum Rule
     RetransmissionTimerStarted,
     /// <summary>Retransmission backoff (RFC 6298 §5.5).</summary>
     RetransmissionBackoff,
+    /// <summary>Loss probe armed (RFC 8985 §7.2; Linux tcp_schedule_loss_probe).</summary>
+    LossProbeArmed,
+    /// <summary>Tail loss probe (RFC 8985 §7.3; Linux tcp_send_loss_probe).</summary>
+    TailLossProbe,
     /// <summary>Syn retransmitted (RFC 6298 §5.4; Linux tcp_retransmit_timer).</summary>
     SynRetransmitted,
     /// <summary>Syn ack retransmitted (RFC 6298 §5.4; Linux inet_rtx_syn_ack).</summary>

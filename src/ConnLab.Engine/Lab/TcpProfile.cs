@@ -83,6 +83,13 @@ public sealed record TcpProfile
     /// <summary>Initial congestion window in segments.</summary>
     public int InitialWindowSegments { get; init; } = 3;
 
+    /// <summary>
+    /// Tail Loss Probe (RFC 8985 §7; Linux tcp_schedule_loss_probe): the first timeout after new data or a FIN is a
+    /// probe at 2·SRTT (+ the minimum RTO when one segment is outstanding) that re-sends the last segment without
+    /// backing off; the RTO proper follows. Linux does this on SACK connections, its default.
+    /// </summary>
+    public bool TailLossProbe { get; init; }
+
     /// <summary>Duplicate ACKs that trigger a fast retransmit.</summary>
     public int FastRetransmitDupAcks { get; init; } = 3;
 
@@ -169,6 +176,7 @@ public sealed record TcpProfile
         QuickAckSegments = 0,
         InitialWindowSegments = 3, // RFC 5681 §3.1: IW = 3·SMSS for 1095 < SMSS ≤ 2190
         FastRetransmitDupAcks = 3, // RFC 5681 §3.2
+        TailLossProbe = false,
         Nagle = true,          // RFC 9293 §3.7.4 (SHLD-7)
         ReceiveBuffer = 65535,
         InvalidAckRateLimitMs = 0, // RFC 5961 §7 only says SHOULD throttle; the textbook answers every time
@@ -216,6 +224,7 @@ public sealed record TcpProfile
         QuickAckSegments = 16, // TCP_MAX_QUICKACKS
         InitialWindowSegments = 10, // TCP_INIT_CWND, RFC 6928
         FastRetransmitDupAcks = 3,  // TCP_FASTRETRANS_THRESH
+        TailLossProbe = true,       // net.ipv4.tcp_early_retrans = 3: FIN re-sent at +206 ms, RTOs +208, +424, +834 ms (trace k)
         Nagle = true,          // TCP_NODELAY off by default
         ReceiveBuffer = 65535,
         InvalidAckRateLimitMs = 500, // net.ipv4.tcp_invalid_ratelimit (tcp_oow_rate_limited); challenge ACKs too

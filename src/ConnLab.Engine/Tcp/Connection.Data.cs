@@ -183,7 +183,7 @@ internal sealed partial class Connection
             if (!IsTimerRunning(TimerKind.Retransmission))
             {
                 // RFC 6298 §5.1: start the timer when a segment with data (or FIN) leaves and it is not running.
-                ArmTimer(TimerKind.Retransmission, RtoUs, Rule.RetransmissionTimerStarted);
+                ArmRetransmissionTimer(Rule.RetransmissionTimerStarted, record: true);
             }
             if (fin)
             {
@@ -266,13 +266,15 @@ internal sealed partial class Connection
         {
             Cwnd += Math.Max(1, SendMss * SendMss / Math.Max(Cwnd, 1)); // congestion avoidance
         }
+        _probeSent = false;
         if (SndUna >= SndMax)
         {
+            _probeArmed = false;
             StopTimer(TimerKind.Retransmission, Rule.AllDataAcked);
         }
         else
         {
-            ArmTimer(TimerKind.Retransmission, RtoUs, Rule.RetransmissionTimerStarted, record: false);
+            ArmRetransmissionTimer(Rule.RetransmissionTimerStarted, record: false);
         }
     }
 

@@ -102,9 +102,56 @@ internal sealed partial class Connection
         }
     }
 
+    private bool _probeArmed;   // the retransmission timer currently stands for a tail loss probe
+    private bool _probeSent;    // one probe per flight, until new data is acknowledged (Linux tlp_high_seq)
+
+    /// <summary>
+    /// Starts the timer that guards outstanding data: a tail loss probe first on the linux profile (RFC 8985 §7.2,
+    /// Linux tcp_schedule_loss_probe), else the RTO (RFC 6298 §5.1).
+    /// </summary>
+    private void ArmRetransmissionTimer(Rule rule, bool record)
+    {
+        if (_p.TailLossProbe && !_probeSent && SrttUs > 0
+            && State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck)
+        {
+            // PTO = 2·SRTT, plus the minimum RTO for a lone segment (its ACK may be delayed), never after the RTO.
+            var oneSegment = (long)(uint)(SndMax - SndUna) <= SendMss;
+            var pto = Math.Min((2 * SrttUs) + (oneSegment ? _p.MinRtoMs * 1000L : 2000), RtoUs);
+            _probeArmed = true;
+            ArmTimer(TimerKind.Retransmission, pto, Rule.LossProbeArmed, record);
+            return;
+        }
+        _probeArmed = false;
+        ArmTimer(TimerKind.Retransmission, RtoUs, rule, record);
+    }
+
+    /// <summary>RFC 8985 §7.3: the probe re-sends the last segment sent; no back-off, no retry counted; the RTO follows.</summary>
+    private void SendLossProbe()
+    {
+        _probeArmed = false;
+        _probeSent = true;
+        var outstanding = (long)(uint)(SndMax - SndUna);
+        var finOutstanding = _finQueued && SndMax == FinSeq + 1;
+        var dataOutstanding = outstanding - (finOutstanding ? 1 : 0);
+        var len = (int)Math.Min(dataOutstanding, SendMss);
+        var start = SndMax - (len + (finOutstanding ? 1 : 0));
+        var flags = TcpFlags.Ack | (finOutstanding ? TcpFlags.Fin : 0) | (len > 0 ? TcpFlags.Psh : 0);
+        UpdateReceiveWindow();
+        Send(flags, start, RcvNxt, Rule.TailLossProbe, len > 0 ? _send!.Slice(SeqToOffset(start), len) : default,
+            origin: SegmentOrigin.Retransmission);
+        _timing = false;
+        ArmTimer(TimerKind.Retransmission, RtoUs, Rule.RetransmissionTimerStarted);
+    }
+
     /// <summary>RFC 6298 §5.4–5.6 (and RFC 9293 §3.10.8): retransmit the earliest unacknowledged segment, back off.</summary>
     private void OnRetransmissionTimeout()
     {
+        if (_probeArmed && State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck)
+        {
+            SendLossProbe();
+            return;
+        }
+        _probeArmed = false;
         switch (State)
         {
             case TcpState.SynSent:

@@ -120,9 +120,10 @@ internal sealed class TcpLab
     }
 
     /// <summary>Removes every segment in flight (as if the link lost them), so a test controls what arrives.</summary>
-    public TcpLab DropInFlight()
+    public TcpLab DropInFlight(EndpointRole? from = null)
     {
-        foreach (var f in Session.Snapshot().InFlight)
+        var port = from is null ? -1 : View(from.Value).Port;
+        foreach (var f in Session.Snapshot().InFlight.Where(f => port < 0 || f.Segment.Source.Port == port))
         {
             Do(new DropSegmentCommand(f.Segment.Id));
         }

@@ -118,9 +118,21 @@ public class TimerTests
     [Fact]
     public void Lost_fin_is_retransmitted_after_the_rto()
     {
-        var lab = TcpLab.Linux().Established().Close(Client).DropInFlight().Skip();
+        var lab = TcpLab.Rfc().Established().Close(Client).DropInFlight().Skip();
         lab.Step().ExpectSent(Client, "FIN,ACK seq=1001 ack=5001 len=0").ExpectEvent(EventKind.SegmentSent, Rule.FinRetransmitted);
-        Assert.Equal(30 + 220, lab.NowMs); // RTO after a 20 ms RTT on Linux: 20 + 200 ms
+        Assert.Equal(30 + 1000, lab.NowMs);
+    }
+
+    [Fact]
+    public void Linux_lost_fin_is_resent_first_by_a_tail_loss_probe_then_by_the_rto()
+    {
+        var lab = TcpLab.Linux().Established().Close(Client).DropInFlight().Skip();
+        // PTO = min(2·SRTT + RTO_min, RTO) = min(40 + 200, 220) ms after a 20 ms RTT.
+        lab.Step().ExpectSent(Client, "FIN,ACK seq=1001 ack=5001 len=0").ExpectEvent(EventKind.SegmentSent, Rule.TailLossProbe);
+        Assert.Equal(30 + 220, lab.NowMs);
+        lab.DropInFlight().Skip().Step().ExpectEvent(EventKind.SegmentSent, Rule.FinRetransmitted);
+        Assert.Equal(30 + 220 + 220, lab.NowMs); // the RTO follows the probe without back-off
+        Assert.Equal(1, lab.View(Client).Retries);
     }
 
     [Fact]
