@@ -152,6 +152,12 @@ public sealed class LabSession
     /// <summary>Exports the trace as a pcap file (LINKTYPE_RAW IPv4 with real TCP checksums).</summary>
     public byte[] ExportPcap() => PcapWriter.Write(_sim.Events);
 
+    /// <summary>Every socket on both hosts as <c>netstat -tan</c> would print them.</summary>
+    public string ExportNetstat() => NetstatView.Render(Snapshot());
+
+    /// <summary>The trace as a Mermaid sequence diagram.</summary>
+    public string ExportMermaid() => MermaidExport.Render(_sim.Events);
+
     private static Simulation Rebuild(ResolvedConfig config, IReadOnlyList<CommandRecord> log, long? untilStep)
     {
         var error = TryReplay(config.Source, log, untilStep, out var session);
