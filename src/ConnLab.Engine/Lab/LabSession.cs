@@ -14,12 +14,13 @@ public sealed class LabSession
     private readonly List<CommandRecord> _commands = [];
     private readonly ResolvedConfig _config;
     private Simulation _sim;
-    private ConnectionLog _connections = new();
+    private ConnectionLog _connections;
 
     private LabSession(ResolvedConfig config)
     {
         _config = config;
         _sim = new Simulation(config);
+        _connections = new ConnectionLog(config.Client, config.Server);
     }
 
     /// <summary>Creates a session, or returns the first configuration error (with its field).</summary>
@@ -96,13 +97,13 @@ public sealed class LabSession
         catch
         {
             _sim = Rebuild(_config, _commands, untilStep: null);
-            _connections = new ConnectionLog();
+            _connections = new ConnectionLog(_config.Client, _config.Server);
             throw;
         }
     }
 
     /// <summary>The whole session now.</summary>
-    public SessionSnapshot Snapshot() => _sim.Snapshot(ConnectionLog.Update(_sim.Events));
+    public SessionSnapshot Snapshot() => _sim.Snapshot(_connections.Update(_sim.Events));
 
     /// <summary>Rebuilds a session from its configuration and command log, optionally stopping after step <paramref name="untilStep"/>.</summary>
     public static LabError? TryReplay(SessionConfig config, IReadOnlyList<CommandRecord> log, long? untilStep, out LabSession? session)
@@ -156,7 +157,7 @@ public sealed class LabSession
     public string ExportNetstat() => NetstatView.Render(Snapshot());
 
     /// <summary>The trace as a Mermaid sequence diagram.</summary>
-    public string ExportMermaid() => MermaidExport.Render(_sim.Events);
+    public string ExportMermaid() => MermaidExport.Render(_sim.Events, _config.Client, _config.Server);
 
     private static Simulation Rebuild(ResolvedConfig config, IReadOnlyList<CommandRecord> log, long? untilStep)
     {

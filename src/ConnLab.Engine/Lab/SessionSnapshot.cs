@@ -36,6 +36,8 @@ public sealed record EndpointView
 {
     /// <summary><c>client</c>, <c>server</c>, or a socket name such as <c>server&lt;-198.18.0.7:1025</c>.</summary>
     public required string Name { get; init; }
+    /// <summary>The host the socket lives on: <c>client</c> or <c>server</c> (as netstat run on that machine lists it).</summary>
+    public string Host { get; init; } = "";
     /// <summary>Local IPv4 address.</summary>
     public required string Address { get; init; }
     /// <summary>Local port.</summary>

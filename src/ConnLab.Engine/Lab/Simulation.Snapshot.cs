@@ -5,7 +5,9 @@ namespace ConnLab.Engine.Lab;
 
 internal sealed partial class Simulation
 {
-    public EndpointView ViewOf(EndpointRole role)
+    public EndpointView ViewOf(EndpointRole role) => HostViewOf(role) with { Host = StackFor(role).Role };
+
+    private EndpointView HostViewOf(EndpointRole role)
     {
         var stack = StackFor(role);
         if (stack.PrimaryConnection is { } live)
@@ -82,11 +84,11 @@ internal sealed partial class Simulation
         {
             if (stack.Listener is { } l)
             {
-                sockets.Add(ViewOf(l));
+                sockets.Add(ViewOf(l) with { Host = stack.Role });
             }
             var conns = stack.Connections.ToList();
             conns.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-            sockets.AddRange(conns.Select(ViewOf));
+            sockets.AddRange(conns.Select(c => ViewOf(c) with { Host = stack.Role }));
         }
         var timers = new List<TimerView>();
         foreach (var c in Client.Connections.Concat(Server.Connections))
