@@ -141,8 +141,6 @@ public class LinuxTraceTests
     [Fact]
     public void Syn_retries_two_gives_up_after_five_retransmissions()
     {
-        var lab = Loopback();
-        lab.Session.Execute(new EndpointCommand(Client, EndpointAction.Connect));
         var config = new SessionConfig
         {
             Profile = "linux",
@@ -261,5 +259,72 @@ public class LinuxTraceTests
         AssertTimes(traceLegit.Select(t => t - traceLegit[0]), simLegit.Select(t => t - simLegit[0]));
         Assert.Equal(5, lab.Session.Snapshot().Listener!.SynQueue);
         lab.ExpectState(Client, TcpState.SynSent);
+    }
+
+    [Fact]
+    public void Lost_syn_ack_is_repaired_when_both_timers_fire_and_the_duplicate_syn_is_answered()
+    {
+        // l1: the first SYN,ACK is lost; at 1 s both ends retransmit. The kernel fired the server's timer 31 µs
+        // first (rows 2, 3) and its SYN,ACK reached the client before the duplicate SYN's answer did (rows 4, 5);
+        // ours fires in arming order and answers on arrival, so those two pairs cross. Then 5 bytes and a
+        // 3-segment close (the server closes inside its delayed-ACK window, so its ACK rides on its FIN).
+        var lab = Loopback().Listen().Connect().Step().DropInFlight(Server).RunIdle();
+        lab.ExpectState(Client, TcpState.Established).ExpectState(Server, TcpState.Established);
+        lab.Send(Client, 5).RunIdle().Advance(300).Close(Client).Step().Close(Server).RunIdle();
+        AssertShapes("l1_lost_synack", lab, (2, 3), (4, 5));
+        var trace = LinuxTrace.Load("l1_lost_synack", clientPort: 46001);
+        AssertTimes([trace[2].TimeMs, trace[3].TimeMs], LinuxTrace.FromSession(lab.Session).Where(p => p.TimeMs > 900).Take(2).Select(p => p.TimeMs));
+    }
+
+    [Fact]
+    public void Lost_final_ack_with_a_silent_client_is_repaired_by_the_syn_ack_retransmission()
+    {
+        // l2b: the handshake's ACK is lost and the client sends nothing: the server re-sends its SYN,ACK after
+        // 1 s (1.028 s with the kernel's timer slack), the client re-ACKs, and only then is the server ESTABLISHED.
+        var lab = Loopback().Listen().Connect().Step(2).DropInFlight().Advance(999)
+            .ExpectState(Server, TcpState.SynReceived).RunIdle();
+        lab.ExpectState(Server, TcpState.Established);
+        lab.Advance(2510 - lab.NowMs).Close(Client).Step().Close(Server).RunIdle();
+        AssertShapes("l2b_lost_final_ack_no_data", lab);
+        var trace = LinuxTrace.Load("l2b_lost_final_ack_no_data", clientPort: 46001);
+        AssertTimes([trace[3].TimeMs], [LinuxTrace.FromSession(lab.Session)[3].TimeMs]);
+    }
+
+    [Fact]
+    public void Lost_last_ack_makes_last_ack_resend_its_fin_and_time_wait_answers_it()
+    {
+        // l3: the client closes first (its FIN's ACK is delayed 44 ms); the server closes 0.3 s later; the client's
+        // ACK of that FIN is lost, so the server (LAST_ACK) re-sends the FIN 208 ms later and TIME_WAIT re-ACKs it.
+        var lab = Loopback().Established().Send(Client, 5).RunIdle().Advance(300).Close(Client).RunIdle();
+        lab.ExpectState(Client, TcpState.FinWait2);
+        lab.Advance(604.1 - lab.NowMs).Close(Server).Step().DropInFlight().RunIdle();
+        lab.ExpectState(Client, TcpState.TimeWait).ExpectState(Server, TcpState.Listen); // its connection is gone; the listener remains
+        AssertShapes("l3_lost_last_teardown_ack", lab);
+        var trace = LinuxTrace.Load("l3_lost_last_teardown_ack", clientPort: 46001);
+        var sim = LinuxTrace.FromSession(lab.Session);
+        AssertTimes([trace[6].TimeMs - trace[5].TimeMs, trace[9].TimeMs - trace[7].TimeMs],
+            [sim[6].TimeMs - sim[5].TimeMs, sim[9].TimeMs - sim[7].TimeMs]);
+    }
+
+    [Fact]
+    public void Syn_linear_timeouts_zero_gives_the_classic_doubling_schedule()
+    {
+        // g0: tcp_syn_linear_timeouts=0: SYNs at 0, +1.02, 3.04, 7.26, 15.46, 31.59, 65.38 s (textbook 1, 3, 7, 15,
+        // 31, 63: the kernel's timer slack adds up to ~4 %), then ETIMEDOUT at +130.7 s.
+        var lab = new TcpLab("linux", new SessionConfig
+        {
+            Profile = "linux",
+            Link = new LinkConfig { DelayMs = 0.01 },
+            Overrides = new ProfileOverrides { SynLinearTimeouts = 0 },
+        }).Connect();
+        while (lab.Session.StateOf(Client) != TcpState.Closed)
+        {
+            lab.DropInFlight().Step();
+        }
+        var syns = LinuxTrace.Load("g0_syn_retrans_linear0", clientPort: 44670).Where(p => p.Flags == "S" && p.Who == "client").Select(p => p.TimeMs).ToList();
+        var ours = lab.Events.Where(e => e.Kind == EventKind.SegmentSent && e.Endpoint == "client").Select(e => e.TimeMs).ToList();
+        AssertTimes(syns.Select(t => t - syns[0]), ours);
+        var timedOut = Assert.Single(lab.Events, e => e.Kind == EventKind.ConnectionTimedOut);
+        AssertTimes([131_113.1 - 202.6], [timedOut.TimeMs]);
     }
 }
