@@ -327,4 +327,19 @@ public class LinuxTraceTests
         var timedOut = Assert.Single(lab.Events, e => e.Kind == EventKind.ConnectionTimedOut);
         AssertTimes([131_113.1 - 202.6], [timedOut.TimeMs]);
     }
+
+    [Fact]
+    public void Data_to_an_orphaned_fin_wait_2_socket_is_answered_with_a_bare_rst()
+    {
+        // f_server_never_closes: the client closes and its socket is orphaned in FIN_WAIT_2; the server never closes
+        // but writes 4 octets 2.3 s later: the orphan cannot deliver them and answers RST seq=SEG.ACK, without ACK.
+        var lab = Loopback().Established().Advance(300).Send(Client, 5).RunIdle().Advance(300).Close(Client).RunIdle();
+        lab.ExpectState(Client, TcpState.FinWait2).ExpectState(Server, TcpState.CloseWait);
+        lab.Advance(2915.2 - lab.NowMs).Send(Server, 4).RunIdle();
+        AssertShapes("f_server_never_closes", lab);
+        var trace = LinuxTrace.Load("f_server_never_closes");
+        var sim = LinuxTrace.FromSession(lab.Session);
+        AssertTimes([trace[6].TimeMs - trace[5].TimeMs], [sim[6].TimeMs - sim[5].TimeMs]); // the FIN's delayed ACK
+        lab.ExpectState(Client, TcpState.Closed).ExpectState(Server, TcpState.Listen);
+    }
 }
