@@ -62,7 +62,7 @@ internal sealed partial class Connection
                 $"the send buffer holds at most {maxSendBuffer} octets and {SendQueue} are waiting", "data");
         }
         _send ??= new SendBuffer();
-        _send.Append(data.Span);
+        _send.Append(data); // the log's own copy: immutable, so segments can point into it
         _env.Record(EventKind.DataQueued, Name, Rule.DataQueued, value: data.Length, data: data);
         // In SYN_SENT and SYN_RECEIVED the data waits for ESTABLISHED ("queue the data for transmission after entering ESTABLISHED").
         Output();
