@@ -1,0 +1,87 @@
+using ConnLab.Engine.Lab;
+using ConnLab.Engine.Tcp;
+using ConnLab.Server.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ConnLab.Server.Api;
+
+/// <summary>
+/// The one mapping from refusals to HTTP: RFC 9457 ProblemDetails with a stable <c>type</c> per error, the status,
+/// and the field, state and RFC error string when there is one. (gRPC maps the same <see cref="ServiceError"/>.)
+/// </summary>
+public static class Problems
+{
+    /// <summary>Base of every problem type URI.</summary>
+    public const string TypeBase = "https://connlab.dev/problems/";
+
+    /// <summary>Seconds a client should wait after a quota or rate refusal.</summary>
+    public const int RetryAfterSeconds = 60;
+
+    /// <summary>The HTTP status and problem type slug of a refusal.</summary>
+    public static (int Status, string Type) Classify(ServiceError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Kind switch
+        {
+            ServiceErrorKind.SessionNotFound => (StatusCodes.Status404NotFound, "session-not-found"),
+            ServiceErrorKind.Unauthenticated => (StatusCodes.Status401Unauthorized, "token-required"),
+            ServiceErrorKind.Forbidden => (StatusCodes.Status403Forbidden, "token-rejected"),
+            ServiceErrorKind.Quota => (StatusCodes.Status429TooManyRequests, "quota-exceeded"),
+            ServiceErrorKind.BadRequest => (StatusCodes.Status400BadRequest, "invalid-request"),
+            ServiceErrorKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "store-unavailable"),
+            _ => error.Engine!.Code switch
+            {
+                LabErrorCode.InvalidArgument => (StatusCodes.Status400BadRequest, "invalid-argument"),
+                LabErrorCode.StepOutOfRange => (StatusCodes.Status400BadRequest, "step-out-of-range"),
+                LabErrorCode.SegmentNotFound => (StatusCodes.Status404NotFound, "segment-not-found"),
+                LabErrorCode.ConnectionAlreadyExists => (StatusCodes.Status409Conflict, "connection-already-exists"),
+                LabErrorCode.ConnectionDoesNotExist => (StatusCodes.Status409Conflict, "connection-does-not-exist"),
+                LabErrorCode.ConnectionClosing => (StatusCodes.Status409Conflict, "connection-closing"),
+                LabErrorCode.IllegalInState => (StatusCodes.Status409Conflict, "illegal-in-state"),
+                LabErrorCode.PayloadTooLarge => (StatusCodes.Status413PayloadTooLarge, "payload-too-large"),
+                LabErrorCode.LimitExceeded => (StatusCodes.Status429TooManyRequests, "limit-exceeded"),
+                _ => (StatusCodes.Status400BadRequest, "invalid-argument"),
+            },
+        };
+    }
+
+    /// <summary>The ProblemDetails answer for a refusal.</summary>
+    public static ProblemHttpResult For(ServiceError error)
+    {
+        var (status, type) = Classify(error);
+        var extensions = new Dictionary<string, object?>();
+        if (error.Field is not null)
+        {
+            extensions["field"] = error.Field;
+        }
+        if (error.Engine is { State: { } state } engine)
+        {
+            extensions["state"] = state.ToName();
+            extensions["endpoint"] = engine.Endpoint;
+        }
+        if (error.Engine?.RfcError is { } rfc)
+        {
+            extensions["rfcError"] = rfc;
+        }
+        return TypedResults.Problem(error.Message, statusCode: status, title: Title(type), type: TypeBase + type, extensions: extensions);
+    }
+
+    /// <summary>A malformed request (bad JSON, unknown or mistyped field).</summary>
+    public static ProblemHttpResult Invalid(string field, string message) =>
+        For(new ServiceError(ServiceErrorKind.BadRequest, message, Field: field));
+
+    private static string Title(string type) => type switch
+    {
+        "session-not-found" => "No such session",
+        "segment-not-found" => "No such segment in flight",
+        "token-required" => "A session token is required",
+        "token-rejected" => "The token does not control this session",
+        "quota-exceeded" => "Quota exceeded",
+        "limit-exceeded" => "Session limit reached",
+        "payload-too-large" => "Payload too large",
+        "store-unavailable" => "The trace store is unavailable",
+        "connection-already-exists" or "connection-does-not-exist" or "connection-closing" or "illegal-in-state"
+            => "The action is not allowed in the endpoint's state",
+        _ => "Invalid request",
+    };
+}

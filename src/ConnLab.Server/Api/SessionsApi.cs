@@ -1,0 +1,325 @@
+using System.Text;
+using ConnLab.Engine.Export;
+using ConnLab.Engine.Lab;
+using ConnLab.Engine.Tcp;
+using ConnLab.Server.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ConnLab.Server.Api;
+
+/// <summary>The REST API of architecture §3: thin handlers over <see cref="LabService"/>.</summary>
+public static class SessionsApi
+{
+    /// <summary>Largest page of events one call returns.</summary>
+    public const int MaxPage = 1000;
+
+    private static readonly string[] Actions = ["listen", "connect", "send", "close", "abort", "shutdown", "accept", "read"];
+
+    /// <summary>Maps every session route.</summary>
+    public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/api/scenarios", () => TypedResults.Ok(Scenarios.All.Select(s => new ScenarioView(s.Name, s.Title, s.Description)).ToList()))
+            .WithTags("Scenarios").WithName("ListScenarios").WithSummary("Lesson presets to create a session from");
+
+        var g = app.MapGroup("/api/sessions").WithTags("Sessions");
+        g.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json").WithName("CreateSession")
+            .WithSummary("Create a session (optionally from a scenario preset)")
+            .WithDescription("Returns the snapshot and a token: keep it, every call that changes the session needs it as 'Authorization: Bearer <token>'.");
+        g.MapGet("/", List).WithName("ListSessions").WithSummary("List your sessions (all of them with the admin key)");
+        g.MapGet("/{id}", Get).WithName("GetSession").WithSummary("Read a session's snapshot");
+        g.MapDelete("/{id}", Delete).WithName("DeleteSession").WithSummary("Delete a session and its stored trace");
+
+        g.MapPost("/{id}/endpoints/{endpoint}/{action}", Act).Accepts<SendRequest>("application/json").WithName("Act")
+            .WithSummary("A user call on an endpoint: listen, connect, send, close, abort (also shutdown, accept, read)")
+            .WithDescription("endpoint is client or server. send takes {\"data\": \"text\"} or {\"dataBase64\": \"...\"}. An action the state forbids is 409 with the state and RFC 9293's error string.");
+        g.MapPost("/{id}/step", Step).Accepts<StepRequest>("application/json").WithName("Step")
+            .WithSummary("Process the next scheduled thing (a segment arrival or a timer), count times");
+        g.MapPost("/{id}/run", Run).Accepts<RunRequest>("application/json").WithName("Run")
+            .WithSummary("Step until idle, until an endpoint reaches a state, or for a step budget");
+        g.MapPost("/{id}/advance", Advance).Accepts<AdvanceRequest>("application/json").WithName("Advance")
+            .WithSummary("Move the virtual clock by ms, firing what falls due");
+        g.MapPost("/{id}/segments/{segmentId}/{intervention}", Intervene).WithName("InterveneOnSegment")
+            .WithSummary("Drop or duplicate one in-flight segment (intervention: drop | duplicate)");
+        g.MapPost("/{id}/segments", Inject).Accepts<CraftedSegmentRequest>("application/json").WithName("InjectSegment")
+            .WithSummary("Put a hand-made segment in flight (a blind RST, an old duplicate SYN, …)");
+        g.MapPost("/{id}/attacks/syn-flood", Flood).Accepts<SynFloodRequest>("application/json").WithName("SynFlood")
+            .WithSummary("Spoofed SYNs at the server's port");
+        g.MapPost("/{id}/rewind", Rewind).Accepts<RewindRequest>("application/json").WithName("Rewind")
+            .WithSummary("Step back: the session as it was right after step toStep");
+        g.MapPost("/{id}/fork", Fork).Accepts<ForkRequest>("application/json").WithName("Fork")
+            .WithSummary("Branch a new session as this one was after step atStep (what if this ACK were lost?)");
+        g.MapGet("/{id}/events", Events).WithName("ListEvents").WithSummary("The trace, paged (from, limit ≤ 1000)");
+        g.MapGet("/{id}/trace.pcap", Pcap).WithName("ExportPcap").WithSummary("The trace as a pcap file for Wireshark")
+            .Produces(StatusCodes.Status200OK, contentType: "application/vnd.tcpdump.pcap");
+        g.MapGet("/{id}/netstat", Netstat).WithName("Netstat").WithSummary("Every socket as netstat -tan prints it, per host")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        g.MapGet("/{id}/diagram.mmd", Diagram).WithName("Diagram").WithSummary("The trace as a Mermaid sequence diagram")
+            .Produces<string>(StatusCodes.Status200OK, "text/vnd.mermaid");
+        return app;
+    }
+
+    private static async Task<Results<Created<CreatedView>, ProblemHttpResult>> Create(HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, static () => new CreateSessionRequest()).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var created = await lab.CreateAsync(body!.Name, body.ToConfig(), body.Scenario, Client(request), ct).ConfigureAwait(false);
+        if (created.Error is not null)
+        {
+            return Problems.For(created.Error);
+        }
+        var (host, token, snapshot) = created.Value!;
+        return TypedResults.Created($"/api/sessions/{host.Id}", new CreatedView(token, SessionView.From(host, snapshot)));
+    }
+
+    private static Ok<List<SessionSummaryView>> List(HttpRequest request, LabService lab) =>
+        TypedResults.Ok(lab.List(Client(request), lab.IsAdmin(AdminKey(request)))
+            .Select(h => new SessionSummaryView(h.Id, h.Name, h.CreatedAt, h.IsLoaded)).ToList());
+
+    private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> Get(string id, LabService lab, CancellationToken ct)
+    {
+        var view = await lab.ReadAsync(id, h => SessionView.From(h, h.Session.Snapshot()), ct).ConfigureAwait(false);
+        return view.Error is null ? TypedResults.Ok(view.Value!) : Problems.For(view.Error);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var error = await lab.DeleteAsync(id, Token(request), lab.IsAdmin(AdminKey(request)), ct).ConfigureAwait(false);
+        return error is null ? TypedResults.NoContent() : Problems.For(error);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Act(string id, string endpoint, string action, HttpRequest request,
+        LabService lab, CancellationToken ct)
+    {
+        if (!TryRole(endpoint, out var role))
+        {
+            return Problems.Invalid("endpoint", $"endpoint must be 'client' or 'server', not '{endpoint}'");
+        }
+        if (!Actions.Contains(action) || !CommandCodec.TryParseName<EndpointAction>(action, out var act))
+        {
+            return Problems.Invalid("action", $"action must be one of {string.Join(", ", Actions)}, not '{action}'");
+        }
+        ReadOnlyMemory<byte> data = default;
+        var maxBytes = 0;
+        if (act == EndpointAction.Send)
+        {
+            var (body, problem) = await JsonBody.ReadAsync(request, static () => new SendRequest()).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                return problem;
+            }
+            if (body!.Data is not null && body.DataBase64 is not null)
+            {
+                return Problems.Invalid("data", "give either data or dataBase64, not both");
+            }
+            if (body.DataBase64 is not null)
+            {
+                try
+                {
+                    data = Convert.FromBase64String(body.DataBase64);
+                }
+                catch (FormatException)
+                {
+                    return Problems.Invalid("dataBase64", "dataBase64 is not valid base64");
+                }
+            }
+            else
+            {
+                data = Encoding.UTF8.GetBytes(body.Data ?? "");
+            }
+        }
+        else if (act == EndpointAction.Read && request.Query.TryGetValue("maxBytes", out var max)
+                 && (!int.TryParse(max, out maxBytes) || maxBytes < 0))
+        {
+            return Problems.Invalid("maxBytes", "maxBytes must be a non-negative integer");
+        }
+        return await Execute(lab, id, request, new EndpointCommand(role, act, data, maxBytes), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Step(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, static () => new StepRequest()).ConfigureAwait(false);
+        return problem ?? await Execute(lab, id, request, new StepCommand(body!.Count), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Run(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, static () => new RunRequest()).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (!CommandCodec.TryParseName<RunUntil>(body!.Until, out var until))
+        {
+            return Problems.Invalid("until", $"until must be idle, state or steps, not '{body.Until}'");
+        }
+        EndpointRole? role = null;
+        TcpState? state = null;
+        if (until == RunUntil.State)
+        {
+            if (!TryRole(body.Endpoint, out var r))
+            {
+                return Problems.Invalid("endpoint", "until 'state' needs endpoint: client or server");
+            }
+            if (!TcpStateNames.TryParse(body.State, out var s))
+            {
+                return Problems.Invalid("state", $"until 'state' needs state: one of {string.Join(" ", TcpStateNames.All)}");
+            }
+            (role, state) = (r, s);
+        }
+        return await Execute(lab, id, request, new RunCommand(until, role, state, body.MaxSteps), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Advance(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<AdvanceRequest>(request, static () => new AdvanceRequest(0)).ConfigureAwait(false);
+        return problem ?? await Execute(lab, id, request, new AdvanceCommand(body!.Ms), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Intervene(string id, string segmentId, string intervention,
+        HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        if (!long.TryParse(segmentId, out var segment) || segment < 1)
+        {
+            return Problems.Invalid("segmentId", $"segmentId must be a positive integer, not '{segmentId}'");
+        }
+        LabCommand? command = intervention switch
+        {
+            "drop" => new DropSegmentCommand(segment),
+            "duplicate" => new DuplicateSegmentCommand(segment),
+            _ => null,
+        };
+        return command is null
+            ? Problems.Invalid("intervention", $"intervention must be drop or duplicate, not '{intervention}'")
+            : await Execute(lab, id, request, command, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Inject(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, static () => new CraftedSegmentRequest()).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (!TryRole(body!.From, out var from))
+        {
+            return Problems.Invalid("from", "from must be 'client' or 'server'");
+        }
+        var flags = TcpFlags.None;
+        foreach (var name in body.Flags ?? [])
+        {
+            if (!TcpFlagNames.TryParse(name, out var flag))
+            {
+                return Problems.Invalid("flags", $"'{name}' is not a TCP flag: use URG ACK PSH RST SYN FIN");
+            }
+            flags |= flag;
+        }
+        var crafted = new CraftedSegment
+        {
+            From = from, Source = body.Src, Destination = body.Dst, Flags = flags, Seq = body.Seq, Ack = body.Ack, Window = body.Window,
+            Data = Encoding.UTF8.GetBytes(body.Data ?? ""),
+        };
+        return await Execute(lab, id, request, new InjectSegmentCommand(crafted), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Flood(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, static () => new SynFloodRequest()).ConfigureAwait(false);
+        return problem ?? await Execute(lab, id, request, new SynFloodCommand(body!.Count, body.Spoofed), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Rewind(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<RewindRequest>(request, static () => new RewindRequest(-1)).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var outcome = await lab.RewindAsync(id, Token(request), body!.ToStep, ct).ConfigureAwait(false);
+        return outcome.Error is null ? TypedResults.Ok(View(outcome.Value!)) : Problems.For(outcome.Error);
+    }
+
+    private static async Task<Results<Created<CreatedView>, ProblemHttpResult>> Fork(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<ForkRequest>(request, static () => new ForkRequest(-1)).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var forked = await lab.ForkAsync(id, Token(request), body!.AtStep, Client(request), ct).ConfigureAwait(false);
+        if (forked.Error is not null)
+        {
+            return Problems.For(forked.Error);
+        }
+        var (host, token, snapshot) = forked.Value!;
+        return TypedResults.Created($"/api/sessions/{host.Id}", new CreatedView(token, SessionView.From(host, snapshot)));
+    }
+
+    private static async Task<Results<Ok<EventPageView>, ProblemHttpResult>> Events(string id, LabService lab, CancellationToken ct,
+        long from = 0, int limit = 100)
+    {
+        if (from < 0)
+        {
+            return Problems.Invalid("from", "from must not be negative");
+        }
+        if (limit is < 1 or > MaxPage)
+        {
+            return Problems.Invalid("limit", $"limit must be 1–{MaxPage}");
+        }
+        var page = await lab.EventsAsync(id, from, limit, ct).ConfigureAwait(false);
+        if (page.Error is not null)
+        {
+            return Problems.For(page.Error);
+        }
+        var (events, total) = page.Value;
+        return TypedResults.Ok(new EventPageView(events.Select(EventView.Of).ToList(), from, Math.Min(total, from + events.Count), total));
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pcap(string id, LabService lab, CancellationToken ct)
+    {
+        var bytes = await lab.ReadAsync(id, h => h.Session.ExportPcap(), ct).ConfigureAwait(false);
+        return bytes.Error is null
+            ? TypedResults.File(bytes.Value!, "application/vnd.tcpdump.pcap", $"connlab-{id}.pcap")
+            : Problems.For(bytes.Error);
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Netstat(string id, LabService lab, CancellationToken ct)
+    {
+        var text = await lab.ReadAsync(id, h => h.Session.ExportNetstat(), ct).ConfigureAwait(false);
+        return text.Error is null ? TypedResults.Text(text.Value!, "text/plain; charset=utf-8") : Problems.For(text.Error);
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Diagram(string id, LabService lab, CancellationToken ct)
+    {
+        var text = await lab.ReadAsync(id, h => h.Session.ExportMermaid(), ct).ConfigureAwait(false);
+        return text.Error is null ? TypedResults.Text(text.Value!, "text/vnd.mermaid; charset=utf-8") : Problems.For(text.Error);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Execute(LabService lab, string id, HttpRequest request,
+        LabCommand command, CancellationToken ct)
+    {
+        var outcome = await lab.ExecuteAsync(id, Token(request), command, ct).ConfigureAwait(false);
+        return outcome.Error is null ? TypedResults.Ok(View(outcome.Value!)) : Problems.For(outcome.Error);
+    }
+
+    private static CommandView View(CommandOutcome o) =>
+        new(o.Events.Select(EventView.Of).ToList(), SessionView.From(o.Host, o.Snapshot), CommandCodec.Name(o.Stop));
+
+    private static bool TryRole(string? name, out EndpointRole role) => CommandCodec.TryParseName(name, out role);
+
+    /// <summary>The bearer token, if any.</summary>
+    internal static string? Token(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+    }
+
+    private static string? AdminKey(HttpRequest request) =>
+        request.Headers.TryGetValue("X-Admin-Key", out var key) ? key.ToString() : Token(request);
+
+    /// <summary>The caller's identity for quotas and rate limits: its address.</summary>
+    internal static string Client(HttpRequest request) => request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "local";
+}

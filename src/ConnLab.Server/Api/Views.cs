@@ -1,0 +1,94 @@
+using ConnLab.Engine.Lab;
+using ConnLab.Engine.Tcp;
+using ConnLab.Server.Sessions;
+using EngineEndpointView = ConnLab.Engine.Lab.EndpointView;
+
+namespace ConnLab.Server.Api;
+
+/// <summary>A segment on the wire (architecture §3).</summary>
+/// <param name="Id">Session-unique id; drop or duplicate it by this id while it is in flight.</param>
+/// <param name="Src">Source <c>address:port</c>.</param>
+/// <param name="Dst">Destination <c>address:port</c>.</param>
+/// <param name="Seq">Sequence number (mod 2^32).</param>
+/// <param name="Ack">Acknowledgment number (significant with ACK).</param>
+/// <param name="Flags">Control bits in header order: URG ACK PSH RST SYN FIN.</param>
+/// <param name="Window">Window field.</param>
+/// <param name="Len">Payload length.</param>
+/// <param name="PayloadBase64">Payload, base64.</param>
+/// <param name="Mss">MSS option, when present (SYNs).</param>
+/// <param name="Origin">original, retransmission, duplicate, injected or window-probe.</param>
+public sealed record SegmentView(long Id, string Src, string Dst, uint Seq, uint Ack, IReadOnlyList<string> Flags, int Window, int Len,
+    string PayloadBase64, int? Mss, string Origin)
+{
+    internal static SegmentView From(Segment s) => new(s.Id, s.Source.ToString(), s.Destination.ToString(), s.Seq.Value, s.Ack.Value,
+        TcpFlagNames.ToNames(s.Flags), s.Window, s.Length, s.Payload.IsEmpty ? "" : Convert.ToBase64String(s.Payload.Span),
+        s.Mss == 0 ? null : s.Mss, Engine.Export.CommandCodec.Name(s.Origin));
+}
+
+/// <summary>One event of a trace: the same shape on REST, gRPC, SignalR and in the database (architecture §3).</summary>
+/// <param name="Index">Position in the trace, 0-based, gap-free.</param>
+/// <param name="Step">The step that produced it.</param>
+/// <param name="TimeMs">Virtual clock, ms.</param>
+/// <param name="Kind">segment-sent, segment-delivered, state-changed, timer-armed, …</param>
+/// <param name="Endpoint">client, server, a socket name, attacker or link.</param>
+/// <param name="Segment">The segment concerned.</param>
+/// <param name="From">state-changed: the state left.</param>
+/// <param name="To">state-changed: the state entered.</param>
+/// <param name="Timer">Timer events: which timer.</param>
+/// <param name="DueMs">When the timer fires or the segment arrives.</param>
+/// <param name="Rule">The rule that decided it.</param>
+/// <param name="Explanation">What happened and why, with the RFC section.</param>
+/// <param name="Reference">The RFC section (or Linux source).</param>
+public sealed record EventView(long Index, long Step, double TimeMs, string Kind, string Endpoint, SegmentView? Segment, string? From,
+    string? To, string? Timer, double? DueMs, string Rule, string Explanation, string Reference)
+{
+    internal static EventView Of(LabEvent e) => new(e.Index, e.Step, e.TimeMs, e.Kind.ToName(), e.Endpoint,
+        e.Segment is null ? null : SegmentView.From(e.Segment), e.From?.ToName(), e.To?.ToName(), e.Timer?.ToName(),
+        e.DueUs == 0 ? null : e.DueUs / 1000.0, Explanations.NameOf(e.Rule), e.Explanation, e.Reference);
+}
+
+/// <summary>One socket's TCB (RFC 9293 §3.3.1).</summary>
+public sealed record SocketView(string Name, string Host, string Address, int Port, string? Remote, string State, uint Iss, uint Irs,
+    uint SndUna, uint SndNxt, uint SndWnd, uint RcvNxt, uint RcvWnd, int SendQueue, int ReceiveQueue, int Cwnd, double RtoMs,
+    double SrttMs, int Mss, int Retries)
+{
+    internal static SocketView From(EngineEndpointView e) => new(e.Name, e.Host, e.Address, e.Port, e.Remote, e.State.ToName(), e.Iss,
+        e.Irs, e.SndUna, e.SndNxt, e.SndWnd, e.RcvNxt, e.RcvWnd, e.SendQueue, e.ReceiveQueue, e.Cwnd, e.RtoMs, e.SrttMs, e.Mss, e.Retries);
+}
+
+/// <summary>The pair's two endpoints.</summary>
+public sealed record EndpointsView(SocketView Client, SocketView Server);
+
+/// <summary>A segment in flight and when it arrives.</summary>
+public sealed record InFlightView(SegmentView Segment, double DeliverAtMs);
+
+/// <summary>A running timer.</summary>
+public sealed record TimerView(string Endpoint, string Kind, double DueMs);
+
+/// <summary>The whole session at one moment (architecture §3 "Session snapshot").</summary>
+public sealed record SessionView(string Id, string Name, string Profile, ulong Seed, double TimeMs, long Step, long EventCount,
+    EndpointsView Endpoints, IReadOnlyList<SocketView> Sockets, IReadOnlyList<InFlightView> InFlight, IReadOnlyList<TimerView> Timers,
+    ListenerView? Listener, IReadOnlyList<ConnectionSummary> Connections, string? Problem)
+{
+    internal static SessionView From(SessionHost host, SessionSnapshot s) => new(host.Id, host.Name, s.Profile, s.Seed, s.TimeUs / 1000.0,
+        s.Step, s.EventCount, new EndpointsView(SocketView.From(s.Client), SocketView.From(s.Server)),
+        s.Sockets.Select(SocketView.From).ToList(),
+        s.InFlight.Select(f => new InFlightView(SegmentView.From(f.Segment), f.DeliverAtUs / 1000.0)).ToList(),
+        s.Timers.Select(t => new TimerView(t.Endpoint, t.Kind.ToName(), t.DueUs / 1000.0)).ToList(),
+        s.Listener, s.Connections, host.Problem);
+}
+
+/// <summary>A new session: its snapshot and the token every call that changes it needs.</summary>
+public sealed record CreatedView(string Token, SessionView Session);
+
+/// <summary>What every act or move call answers: the events it produced and the session afterwards.</summary>
+public sealed record CommandView(IReadOnlyList<EventView> Events, SessionView Session, string Stop);
+
+/// <summary>A line of the session list.</summary>
+public sealed record SessionSummaryView(string Id, string Name, DateTimeOffset CreatedAt, bool InMemory);
+
+/// <summary>A page of the trace.</summary>
+public sealed record EventPageView(IReadOnlyList<EventView> Events, long From, long Next, long Total);
+
+/// <summary>A lesson preset.</summary>
+public sealed record ScenarioView(string Name, string Title, string Description);

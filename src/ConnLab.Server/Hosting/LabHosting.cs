@@ -1,0 +1,152 @@
+using System.Threading.RateLimiting;
+using ConnLab.Server.Api;
+using ConnLab.Server.Persistence;
+using ConnLab.Server.Sessions;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ConnLab.Server.Hosting;
+
+/// <summary>All of the server's wiring, so <c>Program.cs</c> reads in one screen.</summary>
+public static class LabHosting
+{
+    /// <summary>Registers the session service, the trace store, limits, Swagger and health checks.</summary>
+    public static WebApplicationBuilder AddConnLab(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.Configure<LabOptions>(builder.Configuration.GetSection(LabOptions.Section));
+        var options = builder.Configuration.GetSection(LabOptions.Section).Get<LabOptions>() ?? new LabOptions();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<LabMetrics>();
+        services.AddDbContextFactory<LabDb>(o => o.UseSqlite(builder.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db"));
+        services.AddSingleton<TraceStore>();
+        services.AddSingleton<TraceWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<TraceWriter>());
+        services.AddSingleton<LabService>();
+        services.AddHostedService<IdleEviction>();
+
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                http.Request.Path.StartsWithSegments("/api")
+                    ? RateLimitPartition.GetFixedWindowLimiter(SessionsApi.Client(http.Request), _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = Math.Max(1, options.RequestsPerMinutePerClient),
+                        Window = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                    })
+                    : RateLimitPartition.GetNoLimiter("other"));
+            o.OnRejected = async (context, ct) =>
+            {
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : Problems.RetryAfterSeconds;
+                context.HttpContext.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await TypedResults.Problem($"at most {options.RequestsPerMinutePerClient} requests per minute per client; retry in {retry} s",
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: Problems.TypeBase + "rate-limited")
+                    .ExecuteAsync(context.HttpContext).ConfigureAwait(false);
+            };
+        });
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("trace-store");
+        services.AddEndpointsApiExplorer();
+        services.AddLabSwagger();
+        return builder;
+    }
+
+    /// <summary>Restores stored sessions, then maps the API, Swagger UI, the dashboard page and /healthz.</summary>
+    public static async Task<WebApplication> UseConnLabAsync(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var store = app.Services.GetRequiredService<TraceStore>();
+        await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+        await app.Services.GetRequiredService<LabService>().RestoreAsync(CancellationToken.None).ConfigureAwait(false);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRateLimiter();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseSwagger();
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/swagger/v1/swagger.json", "ConnLab v1");
+            o.DocumentTitle = "ConnLab API";
+            o.EnableTryItOutByDefault();
+            o.DisplayRequestDuration();
+        });
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            ResponseWriter = async (http, report) =>
+            {
+                http.Response.ContentType = "application/json";
+                await http.Response.WriteAsJsonAsync(new
+                {
+                    status = report.Status.ToString(),
+                    checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString()),
+                }).ConfigureAwait(false);
+            },
+        });
+        app.MapSessionsApi();
+        app.Lifetime.ApplicationStarted.Register(() => LogWhereEverythingIs(app));
+        return app;
+    }
+
+    private static void LogWhereEverythingIs(WebApplication app)
+    {
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab");
+        foreach (var url in app.Urls)
+        {
+            StartupLog.Listening(log, url);
+        }
+        var store = app.Configuration.GetConnectionString("ConnLab") ?? "";
+        StartupLog.Store(log, store);
+    }
+}
+
+internal static partial class StartupLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "ConnLab is listening on {Url}: dashboard at /, Swagger UI at /swagger, health at /healthz")]
+    public static partial void Listening(ILogger log, string url);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trace store: {ConnectionString}")]
+    public static partial void Store(ILogger log, string connectionString);
+}
+
+/// <summary>Readiness of the trace store for <c>/healthz</c>.</summary>
+internal sealed class StoreHealthCheck(TraceStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await store.PingAsync(cancellationToken).ConfigureAwait(false)
+                ? HealthCheckResult.Healthy("the database answers")
+                : HealthCheckResult.Unhealthy("the database does not answer");
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
+        }
+    }
+}
+
+/// <summary>Moves sessions idle past the TTL out of memory, once a minute.</summary>
+internal sealed class IdleEviction(LabService lab) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            await lab.EvictIdleAsync(stoppingToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+
+namespace ConnLab.Server.Sessions;
+
+/// <summary>ConnLab's metrics (meter <c>ConnLab</c>): see them with <c>dotnet-counters monitor -n ConnLab.Server --counters ConnLab</c>.</summary>
+public sealed class LabMetrics : IDisposable
+{
+    /// <summary>Meter name.</summary>
+    public const string MeterName = "ConnLab";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _commands;
+    private readonly Counter<long> _events;
+    private readonly Counter<long> _rows;
+    private readonly Histogram<double> _batchMs;
+    private Func<int> _sessions = static () => 0;
+    private Func<int> _queueDepth = static () => 0;
+
+    /// <summary>Creates the instruments.</summary>
+    public LabMetrics(IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        _meter = meters.Create(MeterName);
+        _commands = _meter.CreateCounter<long>("connlab.commands", "{command}", "Commands executed");
+        _events = _meter.CreateCounter<long>("connlab.events", "{event}", "Events recorded");
+        _rows = _meter.CreateCounter<long>("connlab.store.rows", "{row}", "Rows committed to the trace store");
+        _batchMs = _meter.CreateHistogram<double>("connlab.store.batch.duration", "ms", "Time to commit one batch");
+        _meter.CreateObservableGauge("connlab.sessions.active", () => _sessions(), "{session}", "Sessions in memory");
+        _meter.CreateObservableGauge("connlab.store.queue", () => _queueDepth(), "{write}", "Writes waiting for the trace store");
+    }
+
+    internal void ObserveSessions(Func<int> count) => _sessions = count;
+    internal void ObserveQueueDepth(Func<int> depth) => _queueDepth = depth;
+
+    internal void CommandExecuted(int events)
+    {
+        _commands.Add(1);
+        _events.Add(events);
+    }
+
+    internal void BatchCommitted(int writes, int rows, TimeSpan elapsed)
+    {
+        _rows.Add(rows);
+        _batchMs.Record(elapsed.TotalMilliseconds);
+        _ = writes;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,45 @@
+using ConnLab.Engine.Lab;
+
+namespace ConnLab.Server.Sessions;
+
+/// <summary>The sandbox's limits and switches, bound from the <c>ConnLab</c> configuration section.</summary>
+public sealed class LabOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "ConnLab";
+
+    /// <summary>Key that lists and deletes every session (<c>X-Admin-Key</c> header or bearer token); empty disables it.</summary>
+    public string AdminKey { get; set; } = "";
+    /// <summary>Most live sessions on the server.</summary>
+    public int MaxSessions { get; set; } = 1000;
+    /// <summary>Most sessions one client address may own.</summary>
+    public int MaxSessionsPerClient { get; set; } = 50;
+    /// <summary>Most events in one session's trace.</summary>
+    public long MaxEventsPerSession { get; set; } = 200_000;
+    /// <summary>Most segments in flight in one session.</summary>
+    public int MaxInFlight { get; set; } = 10_000;
+    /// <summary>Largest payload of one send or crafted segment, in octets.</summary>
+    public int MaxPayloadBytes { get; set; } = 65_536;
+    /// <summary>Most SYNs in one flood.</summary>
+    public int MaxFloodSize { get; set; } = 100_000;
+    /// <summary>Most steps one step, run or advance may take.</summary>
+    public int MaxStepsPerCommand { get; set; } = 100_000;
+    /// <summary>Minutes without a command after which a session leaves memory (it stays in the database and reloads on access).</summary>
+    public int IdleTtlMinutes { get; set; } = 120;
+    /// <summary>Requests per minute one client address may make.</summary>
+    public int RequestsPerMinutePerClient { get; set; } = 600;
+    /// <summary>Answer a command only once its commands and events are on disk (group-committed); false answers at once.</summary>
+    public bool DurableWrites { get; set; } = true;
+    /// <summary>Most rows one group commit writes.</summary>
+    public int WriteBatchSize { get; set; } = 2000;
+
+    /// <summary>The engine limits every session gets.</summary>
+    public LabLimits ToLimits() => LabLimits.Default with
+    {
+        MaxPayloadBytes = MaxPayloadBytes,
+        MaxInFlight = MaxInFlight,
+        MaxEvents = MaxEventsPerSession,
+        MaxFloodSize = MaxFloodSize,
+        MaxStepsPerCommand = MaxStepsPerCommand,
+    };
+}

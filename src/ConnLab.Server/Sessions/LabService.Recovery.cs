@@ -1,0 +1,108 @@
+using ConnLab.Engine.Export;
+using ConnLab.Engine.Lab;
+using ConnLab.Server.Persistence;
+
+namespace ConnLab.Server.Sessions;
+
+public sealed partial class LabService
+{
+    /// <summary>
+    /// Restores every stored session at start-up by replaying its command log, and checks the replay against the
+    /// stored trace event by event. A mismatch is logged as an error and the session marked, never silently fixed.
+    /// </summary>
+    public async Task RestoreAsync(CancellationToken ct)
+    {
+        var rows = await _store.ListAsync(ct).ConfigureAwait(false);
+        _nextKey = Math.Max(_nextKey, await _store.MaxKeyAsync(ct).ConfigureAwait(false));
+        var restored = 0;
+        foreach (var row in rows)
+        {
+            var host = new SessionHost(row.Id, row.Name, row.Owner, row.TokenHash,
+                DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAtMs), null!) { Key = row.Key };
+            host.Evict();
+            await LoadIntoAsync(host, row, ct).ConfigureAwait(false);
+            _sessions[host.Id] = host;
+            restored++;
+        }
+        LogRestored(restored);
+    }
+
+    /// <summary>Drops sessions idle longer than the TTL from memory; they reload from the store on their next use.</summary>
+    public async Task<int> EvictIdleAsync(CancellationToken ct)
+    {
+        var cutoff = _clock.GetUtcNow() - TimeSpan.FromMinutes(_options.IdleTtlMinutes);
+        var evicted = 0;
+        foreach (var host in _sessions.Values.Where(h => h.IsLoaded && h.LastUsed < cutoff).ToList())
+        {
+            await host.Gate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                if (host.IsLoaded && host.LastUsed < cutoff && host.PersistedEvents == host.Session.Events.Count)
+                {
+                    host.Evict();
+                    evicted++;
+                }
+            }
+            finally
+            {
+                host.Gate.Release();
+            }
+        }
+        if (evicted > 0)
+        {
+            LogEvicted(evicted);
+        }
+        return evicted;
+    }
+
+    private async Task ReloadAsync(SessionHost host, CancellationToken ct)
+    {
+        var row = (await _store.ListAsync(ct).ConfigureAwait(false)).FirstOrDefault(r => r.Key == host.Key)
+            ?? throw new InvalidOperationException($"session {host.Id} is missing from the store");
+        await LoadIntoAsync(host, row, ct).ConfigureAwait(false);
+    }
+
+    private async Task LoadIntoAsync(SessionHost host, SessionRow row, CancellationToken ct)
+    {
+        var stored = await _store.LoadAsync(row, ct).ConfigureAwait(false);
+        var error = LabSession.TryReplay(stored!.Config, stored.Commands, null, out var session);
+        if (error is not null)
+        {
+            // The log itself does not replay: keep what can be rebuilt (nothing) and say so loudly.
+            LabSession.TryCreate(stored.Config, out session);
+            host.Problem = $"the command log does not replay: {error.Message}";
+            LogReplayMismatch(host.Id, host.Problem);
+        }
+        else if (FirstDifference(session!.Events, stored.Events) is { } index)
+        {
+            host.Problem = $"the replayed trace differs from the stored one at event {index}";
+            LogReplayMismatch(host.Id, host.Problem);
+        }
+        host.Session = session!;
+        host.PersistedCommands = session!.Commands.Count;
+        host.PersistedEvents = session.Events.Count;
+        host.LastUsed = _clock.GetUtcNow();
+    }
+
+    private static long? FirstDifference(IReadOnlyList<LabEvent> replayed, IReadOnlyList<byte[]> stored)
+    {
+        var n = Math.Min(replayed.Count, stored.Count);
+        for (var i = 0; i < n; i++)
+        {
+            if (!EventCodec.Encode(replayed[i]).AsSpan().SequenceEqual(stored[i]))
+            {
+                return i;
+            }
+        }
+        return replayed.Count == stored.Count ? null : n;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Count} sessions from the trace store")]
+    private partial void LogRestored(int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evicted {Count} idle sessions from memory")]
+    private partial void LogEvicted(int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId} did not restore faithfully: {Problem}")]
+    private partial void LogReplayMismatch(string sessionId, string problem);
+}

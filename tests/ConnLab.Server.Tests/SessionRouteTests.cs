@@ -1,0 +1,156 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ConnLab.Engine.Export;
+
+namespace ConnLab.Server.Tests;
+
+public sealed class SessionRouteTests : IDisposable
+{
+    private readonly LabFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
+    private static readonly object Isns = new { client = new { isn = 1000 }, server = new { isn = 5000 } };
+
+    [Fact]
+    public async Task Handshake_through_rest_sends_syn_syn_ack_ack_and_establishes_both_ends()
+    {
+        var lab = _factory.Lab();
+        await lab.Create(Isns);
+        Assert.Equal("LISTEN", LabClient.State(await lab.Ok("/endpoints/server/listen"), "server"));
+        var connect = await lab.Ok("/endpoints/client/connect");
+        Assert.Equal(["client SYN seq=1000 ack=0 len=0"], LabClient.Sent(connect));
+        Assert.Equal("SYN_SENT", LabClient.State(connect, "client"));
+        var step = await lab.Ok("/step");
+        Assert.Equal(["server ACK,SYN seq=5000 ack=1001 len=0"], LabClient.Sent(step));
+        Assert.Equal("SYN_RECEIVED", LabClient.State(step, "server"));
+        step = await lab.Ok("/step", new { count = 1 });
+        Assert.Equal(["client ACK seq=1001 ack=5001 len=0"], LabClient.Sent(step));
+        Assert.Equal("ESTABLISHED", LabClient.State(step, "client"));
+        step = await lab.Ok("/step");
+        Assert.Equal(("ESTABLISHED", "ESTABLISHED"), (LabClient.State(step, "client"), LabClient.State(step, "server")));
+        var changed = step["events"]!.AsArray().Single(e => e!["kind"]!.GetValue<string>() == "state-changed")!;
+        Assert.Equal(("SYN_RECEIVED", "ESTABLISHED"), (changed["from"]!.GetValue<string>(), changed["to"]!.GetValue<string>()));
+        Assert.Contains("RFC 9293", changed["explanation"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Teardown_scenario_runs_to_time_wait_with_four_segments()
+    {
+        var lab = _factory.Lab();
+        var created = await lab.Create(new { scenario = "teardown", client = new { isn = 1000 }, server = new { isn = 5000 } });
+        Assert.Equal("FIN_WAIT_1", LabClient.State(created["session"]!, "client"));
+        var run = await lab.Ok("/run", new { until = "state", endpoint = "client", state = "FIN_WAIT_2" });
+        Assert.Equal(["server ACK seq=5001 ack=1002 len=0"], LabClient.Sent(run));
+        Assert.Equal("CLOSE_WAIT", LabClient.State(run, "server"));
+        Assert.Equal(["server ACK,FIN seq=5001 ack=1002 len=0"], LabClient.Sent(await lab.Ok("/endpoints/server/close")));
+        var end = await lab.Ok("/run");
+        Assert.Equal(["client ACK seq=1002 ack=5002 len=0"], LabClient.Sent(end));
+        Assert.Equal("TIME_WAIT", LabClient.State(end, "client"));
+        Assert.Equal("idle", end["stop"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Syn_flood_fills_the_syn_queue_and_netstat_lists_syn_recv()
+    {
+        var lab = _factory.Lab();
+        await lab.Create(new { profile = "linux", server = new { backlog = 4, synCookies = false } });
+        await lab.Ok("/endpoints/server/listen");
+        await lab.Ok("/attacks/syn-flood", new { count = 20 });
+        var run = await lab.Ok("/advance", new { ms = 50 });
+        var listener = run["session"]!["listener"]!;
+        Assert.Equal(5, listener["synQueue"]!.GetValue<int>()); // Linux: backlog + 1
+        Assert.Equal(15, listener["synQueueDrops"]!.GetValue<int>());
+        var netstat = await _factory.CreateClient().GetStringAsync($"/api/sessions/{lab.Id}/netstat");
+        Assert.Equal(5, netstat.Split('\n').Count(l => l.EndsWith(" SYN_RECV", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Drop_duplicate_inject_and_paged_events_work_on_in_flight_segments()
+    {
+        var lab = _factory.Lab();
+        await lab.Create(Isns);
+        await lab.Ok("/endpoints/server/listen");
+        var syn = (await lab.Ok("/endpoints/client/connect"))["session"]!["inFlight"]![0]!["segment"]!["id"]!.GetValue<long>();
+        var dup = await lab.Ok($"/segments/{syn}/duplicate");
+        Assert.Equal(2, dup["session"]!["inFlight"]!.AsArray().Count);
+        var drop = await lab.Ok($"/segments/{syn}/drop");
+        Assert.Single(drop["session"]!["inFlight"]!.AsArray());
+        var inject = await lab.Ok("/segments", new { from = "client", flags = new[] { "RST" }, seq = 77 });
+        Assert.Contains(inject["events"]!.AsArray(), e => e!["endpoint"]!.GetValue<string>() == "attacker");
+        var page = await lab.Get("/events?from=2&limit=3");
+        Assert.Equal([2L, 3L, 4L], page["events"]!.AsArray().Select(e => e!["index"]!.GetValue<long>()));
+        Assert.Equal(5, page["next"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Rewind_returns_to_an_earlier_step_and_fork_branches_a_new_session()
+    {
+        var lab = _factory.Lab();
+        await lab.Create(new { scenario = "handshake" });
+        await lab.Ok("/run");
+        var rewound = await lab.Ok("/rewind", new { toStep = 1 });
+        Assert.Equal(1, rewound["session"]!["step"]!.GetValue<long>());
+        Assert.Equal("SYN_RECEIVED", LabClient.State(rewound, "server"));
+        var fork = await lab.Post("/fork", new { atStep = 0 });
+        Assert.Equal(HttpStatusCode.Created, fork.StatusCode);
+        var forked = (await fork.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.NotEqual(lab.Id, forked["session"]!["id"]!.GetValue<string>());
+        Assert.Equal("SYN_SENT", LabClient.State(forked["session"]!, "client"));
+        Assert.NotEqual(lab.Token, forked["token"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Pcap_export_parses_as_pcap_with_valid_checksums()
+    {
+        var lab = _factory.Lab();
+        await lab.Create(new { scenario = "handshake" });
+        await lab.Ok("/run");
+        var response = await _factory.CreateClient().GetAsync($"/api/sessions/{lab.Id}/trace.pcap");
+        Assert.Equal("application/vnd.tcpdump.pcap", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal($"connlab-{lab.Id}.pcap", response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(0xA1B2C3D4u, BinaryPrimitives.ReadUInt32LittleEndian(bytes));
+        Assert.Equal(101u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(20)));
+        var packets = 0;
+        for (var at = 24; at < bytes.Length; packets++)
+        {
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 8));
+            var ip = bytes.AsSpan(at + 16, length);
+            Assert.Equal(0, PcapWriter.IpChecksum(ip[..20]));
+            Assert.Equal(0, PcapWriter.TcpChecksum(BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), BinaryPrimitives.ReadUInt32BigEndian(ip[16..]), ip[20..]));
+            at += 16 + length;
+        }
+        Assert.Equal(3, packets);
+    }
+
+    [Fact]
+    public async Task Diagram_list_scenarios_delete_and_health_answer()
+    {
+        var lab = _factory.Lab();
+        await lab.Create(new { scenario = "handshake", name = "demo" });
+        var http = _factory.CreateClient();
+        Assert.StartsWith("sequenceDiagram\n", await http.GetStringAsync($"/api/sessions/{lab.Id}/diagram.mmd"), StringComparison.Ordinal);
+        var list = (await http.GetFromJsonAsync<JsonNode>("/api/sessions"))!.AsArray();
+        Assert.Contains(list, s => s!["name"]!.GetValue<string>() == "demo");
+        var scenarios = (await http.GetFromJsonAsync<JsonNode>("/api/scenarios"))!.AsArray();
+        Assert.Equal(11, scenarios.Count);
+        var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/sessions/{lab.Id}");
+        delete.Headers.Authorization = new("Bearer", lab.Token);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.SendAsync(delete)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/sessions/{lab.Id}")).StatusCode);
+        var health = (await http.GetFromJsonAsync<JsonNode>("/healthz"))!;
+        Assert.Equal("Healthy", health["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Swagger_document_describes_the_routes_and_the_bearer_token()
+    {
+        var doc = await _factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json");
+        Assert.Contains("/api/sessions/{id}/endpoints/{endpoint}/{action}", doc, StringComparison.Ordinal);
+        Assert.Contains("\"bearer\"", doc, StringComparison.Ordinal);
+        Assert.Contains("Create a session", doc, StringComparison.Ordinal);
+    }
+}
