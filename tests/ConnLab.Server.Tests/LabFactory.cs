@@ -12,10 +12,26 @@ public sealed class LabFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
+    private readonly bool _ownsDatabase;
+
     public LabFactory(string? databasePath = null, Dictionary<string, string?>? settings = null)
     {
+        _ownsDatabase = databasePath is null;
         DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"connlab-test-{Guid.NewGuid():N}.db");
         _settings = settings ?? [];
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _ownsDatabase)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(DatabasePath + suffix);
+            }
+        }
     }
 
     public string DatabasePath { get; }

@@ -19,6 +19,7 @@ namespace ConnLab.Engine.Export;
 public static class EventCodec
 {
     private const byte Version = 1;
+    private const byte DigestVersion = 2;
     private static readonly string[] CommonEndpoints = ["client", "server", "link", "attacker"];
 
     [Flags]
@@ -53,12 +54,27 @@ public static class EventCodec
     }
 
     /// <summary>Appends an event's encoding to <paramref name="output"/>.</summary>
-    public static void Write(LabEvent e, IBufferWriter<byte> output)
+    public static void Write(LabEvent e, IBufferWriter<byte> output) => Write(e, output, digest: false);
+
+    /// <summary>
+    /// The store's form of an event: the full encoding except that payload and data octets are replaced by their
+    /// length and a 32-bit FNV-1a digest. The octets themselves are in the command log (what was sent), so a stored
+    /// trace stays small (tens of bytes per event, not a copy of every segment's payload) and a replay can still be
+    /// checked against it byte for byte. Digest encodings cannot be decoded: rebuild events by replaying.
+    /// </summary>
+    public static byte[] EncodeDigest(LabEvent e)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        Write(e, buffer, digest: true);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void Write(LabEvent e, IBufferWriter<byte> output, bool digest)
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(output);
-        var w = new Writer(output);
-        w.Byte(Version);
+        var w = new Writer(output) { Digest = digest };
+        w.Byte(digest ? DigestVersion : Version);
         w.VarUInt((ulong)e.Step);
         w.VarUInt((ulong)e.TimeUs);
         w.Byte((byte)e.Kind);
@@ -103,7 +119,7 @@ public static class EventCodec
         }
         if (!e.Data.IsEmpty)
         {
-            w.Bytes(e.Data.Span);
+            w.Octets(e.Data.Span);
         }
     }
 
@@ -136,7 +152,7 @@ public static class EventCodec
         }
         if (!s.Payload.IsEmpty)
         {
-            w.Bytes(s.Payload.Span);
+            w.Octets(s.Payload.Span);
         }
     }
 
@@ -145,7 +161,12 @@ public static class EventCodec
     public static LabEvent Decode(ReadOnlySpan<byte> bytes, long index)
     {
         var r = new Reader(bytes);
-        if (r.Byte() != Version)
+        var version = r.Byte();
+        if (version == DigestVersion)
+        {
+            throw new FormatException("a digest encoding keeps only a digest of payloads: rebuild the event by replaying the command log");
+        }
+        if (version != Version)
         {
             throw new FormatException("unknown event encoding version");
         }
@@ -228,6 +249,26 @@ public static class EventCodec
 
     private ref struct Writer(IBufferWriter<byte> output)
     {
+        /// <summary>Write payload octets as length + FNV-1a digest instead of the octets.</summary>
+        public bool Digest { get; init; }
+
+        /// <summary>Payload or data octets: in full, or as their length and digest.</summary>
+        public readonly void Octets(ReadOnlySpan<byte> bytes)
+        {
+            if (!Digest)
+            {
+                Bytes(bytes);
+                return;
+            }
+            var hash = 2166136261u;
+            foreach (var b in bytes)
+            {
+                hash = (hash ^ b) * 16777619u;
+            }
+            VarUInt((ulong)bytes.Length);
+            UInt32(hash);
+        }
+
         public readonly void Byte(byte b)
         {
             output.GetSpan(1)[0] = b;

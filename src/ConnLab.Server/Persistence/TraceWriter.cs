@@ -202,7 +202,7 @@ public sealed partial class TraceWriter : BackgroundService
             }
             foreach (var e in events)
             {
-                Run(_insertEvent, key, e.Index, EventCodec.Encode(e));
+                Run(_insertEvent, key, e.Index, EventCodec.EncodeDigest(e));
             }
         }
 

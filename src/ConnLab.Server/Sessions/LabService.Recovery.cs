@@ -89,7 +89,7 @@ public sealed partial class LabService
         var n = Math.Min(replayed.Count, stored.Count);
         for (var i = 0; i < n; i++)
         {
-            if (!EventCodec.Encode(replayed[i]).AsSpan().SequenceEqual(stored[i]))
+            if (!EventCodec.EncodeDigest(replayed[i]).AsSpan().SequenceEqual(stored[i]))
             {
                 return i;
             }

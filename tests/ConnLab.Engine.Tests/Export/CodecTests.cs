@@ -49,6 +49,30 @@ public class CodecTests
         }
     }
 
+    [Fact]
+    public void Digest_encoding_keeps_payloads_as_length_and_digest_and_refuses_to_decode()
+    {
+        var a = LabSession.Create();
+        var b = LabSession.Create();
+        foreach (var (s, text) in new[] { (a, "hello world"), (b, "hello there") })
+        {
+            s.Execute(new EndpointCommand(EndpointRole.Server, EndpointAction.Listen));
+            s.Execute(new EndpointCommand(EndpointRole.Client, EndpointAction.Connect));
+            s.Execute(new RunCommand());
+            s.Execute(new EndpointCommand(EndpointRole.Client, EndpointAction.Send, System.Text.Encoding.ASCII.GetBytes(text)));
+        }
+        static LabEvent Data(LabSession s) => s.Events.Last(e => e.Kind == EventKind.SegmentSent && e.Segment!.Length > 0);
+        var (ea, eb) = (Data(a), Data(b));
+        Assert.Equal(11, ea.Segment!.Length);
+        var (da, db) = (EventCodec.EncodeDigest(ea), EventCodec.EncodeDigest(eb));
+        Assert.Equal(da.Length, db.Length);
+        Assert.NotEqual(da, db); // same length, different octets: the digest tells them apart
+        Assert.True(da.Length < EventCodec.Encode(ea).Length);
+        Assert.Throws<FormatException>(() => EventCodec.Decode(da, ea.Index));
+        var pure = a.Events.First(e => e.Segment is { Length: 0 });
+        Assert.Equal(EventCodec.Encode(pure)[1..], EventCodec.EncodeDigest(pure)[1..]); // no payload: identical but for the version
+    }
+
     public static TheoryData<LabCommand> Commands => new(
         new EndpointCommand(EndpointRole.Client, EndpointAction.Send, new byte[] { 0, 1, 2, 255 }),
         new EndpointCommand(EndpointRole.Server, EndpointAction.Read, MaxBytes: 10),

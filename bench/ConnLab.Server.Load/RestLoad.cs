@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ConnLab.Server.Hosting;
+
+namespace ConnLab.Server.Load;
+
+/// <summary>
+/// REST <c>step</c> against a no-op endpoint on the same server, same pipeline (rate limiter, JSON, problem details),
+/// same client, same run: the ratio is the cost of a real command with durable persistence.
+/// </summary>
+internal static class RestLoad
+{
+    public static async Task RunAsync(int concurrency, TimeSpan duration)
+    {
+        var db = Path.Combine(Path.GetTempPath(), $"connlab-load-{Environment.ProcessId}.db");
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:ConnLab"] = $"Data Source={db}",
+            ["ConnLab:RequestsPerMinutePerClient"] = "100000000",
+            ["ConnLab:MaxSessionsPerClient"] = "10000",
+            ["ConnLab:MaxEventsPerSession"] = "10000000",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
+        });
+        builder.AddConnLab();
+        var app = builder.Build();
+        await app.UseConnLabAsync();
+        app.MapPost("/api/bench/noop", () => TypedResults.Ok(new { ok = true }));
+        await app.StartAsync();
+        var url = app.Urls.First();
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url) };
+        Console.WriteLine($"REST load: {concurrency} concurrent clients, {duration.TotalSeconds:0} s per endpoint, server {url}");
+
+        var noop = await Measure(concurrency, duration, _ => Task.FromResult<Func<Task>>(async () =>
+        {
+            using var r = await http.PostAsync("/api/bench/noop", null);
+            r.EnsureSuccessStatusCode();
+        }));
+        var step = await Measure(concurrency, duration, async _ =>
+        {
+            var (id, token) = await Transfer(http);
+            var sends = 0;
+            return async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{id}/step");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var r = await http.SendAsync(request);
+                r.EnsureSuccessStatusCode();
+                if (++sends % 500 == 0) // keep the transfer going
+                {
+                    using var more = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{id}/endpoints/client/send")
+                    {
+                        Content = JsonContent.Create(new { data = new string('x', 60_000) }),
+                    };
+                    more.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                    (await http.SendAsync(more)).Dispose();
+                }
+            };
+        });
+        Report("no-op POST", noop);
+        Report("step (durable)", step);
+        Console.WriteLine($"| step ÷ no-op throughput | {step.Rate / noop.Rate:P0} (target ≥ 60 %) |");
+        Console.WriteLine($"| step p99 ÷ no-op p99 | {step.Latency.Percentile(99) / noop.Latency.Percentile(99):0.00}× (target ≤ 1.5×) |");
+        await app.StopAsync();
+        await app.DisposeAsync();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(db + suffix);
+        }
+    }
+
+    private static async Task<(string Id, string Token)> Transfer(HttpClient http)
+    {
+        using var created = await http.PostAsJsonAsync("/api/sessions", new { profile = "linux" });
+        var body = (await created.Content.ReadFromJsonAsync<JsonNode>())!;
+        var id = body["session"]!["id"]!.GetValue<string>();
+        var token = body["token"]!.GetValue<string>();
+        foreach (var (path, data) in new[] { ("endpoints/server/listen", (object?)null), ("endpoints/client/connect", null), ("run", null),
+                     ("endpoints/client/send", new { data = new string('x', 60_000) }) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{id}/{path}");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            if (data is not null)
+            {
+                request.Content = JsonContent.Create(data);
+            }
+            (await http.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+        return (id, token);
+    }
+
+    private sealed record Run(double Rate, Latencies Latency);
+
+    private static async Task<Run> Measure(int concurrency, TimeSpan duration, Func<int, Task<Func<Task>>> prepare)
+    {
+        var calls = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(prepare));
+        foreach (var call in calls)
+        {
+            await call(); // warm up every client
+        }
+        var latency = new Latencies();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(calls.Select(async call =>
+        {
+            while (clock.Elapsed < duration)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await call();
+                latency.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        }));
+        return new Run(latency.Count / clock.Elapsed.TotalSeconds, latency);
+    }
+
+    private static void Report(string name, Run run) => Console.WriteLine(
+        $"| {name} | {run.Rate:N0} req/s | p50 {run.Latency.Percentile(50):0.00} ms | p99 {run.Latency.Percentile(99):0.00} ms |");
+}
