@@ -12,7 +12,7 @@ namespace ConnLab.Server.Load;
 /// </summary>
 internal static class RestLoad
 {
-    public static async Task RunAsync(int concurrency, TimeSpan duration)
+    public static async Task RunAsync(int concurrency, TimeSpan duration, bool durable = true)
     {
         var db = Path.Combine(Path.GetTempPath(), $"connlab-load-{Environment.ProcessId}.db");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
@@ -24,6 +24,7 @@ internal static class RestLoad
             ["ConnLab:MaxEventsPerSession"] = "10000000",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
+            ["ConnLab:DurableWrites"] = durable ? "true" : "false",
         });
         builder.AddConnLab();
         var app = builder.Build();
@@ -39,31 +40,14 @@ internal static class RestLoad
             using var r = await http.PostAsync("/api/bench/noop", null);
             r.EnsureSuccessStatusCode();
         }));
-        var step = await Measure(concurrency, duration, async _ =>
-        {
-            var (id, token) = await Transfer(http);
-            var sends = 0;
-            return async () =>
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{id}/step");
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                using var r = await http.SendAsync(request);
-                r.EnsureSuccessStatusCode();
-                if (++sends % 500 == 0) // keep the transfer going
-                {
-                    using var more = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{id}/endpoints/client/send")
-                    {
-                        Content = JsonContent.Create(new { data = new string('x', 60_000) }),
-                    };
-                    more.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                    (await http.SendAsync(more)).Dispose();
-                }
-            };
-        });
         Report("no-op POST", noop);
-        Report("step (durable)", step);
-        Console.WriteLine($"| step ÷ no-op throughput | {step.Rate / noop.Rate:P0} (target ≥ 60 %) |");
-        Console.WriteLine($"| step p99 ÷ no-op p99 | {step.Latency.Percentile(99) / noop.Latency.Percentile(99):0.00}× (target ≤ 1.5×) |");
+        foreach (var size in new[] { 200, 60_000 })
+        {
+            var step = await Step(http, concurrency, duration, size);
+            Report($"step, {size:N0}-octet sends ({(durable ? "durable" : "asynchronous writes")})", step);
+            Console.WriteLine($"| step ÷ no-op throughput | {step.Rate / noop.Rate:P0} (target ≥ 60 %) |");
+            Console.WriteLine($"| step p99 ÷ no-op p99 | {step.Latency.Percentile(99) / noop.Latency.Percentile(99):0.00}× (target ≤ 1.5×) |");
+        }
         await app.StopAsync();
         await app.DisposeAsync();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
@@ -72,14 +56,37 @@ internal static class RestLoad
         }
     }
 
-    private static async Task<(string Id, string Token)> Transfer(HttpClient http)
+    private static Task<Run> Step(HttpClient http, int concurrency, TimeSpan duration, int size) =>
+        Measure(concurrency, duration, async _ =>
+        {
+            var (id, token) = await Transfer(http, size);
+            var sends = 0;
+            return async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{id}/step");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var r = await http.SendAsync(request);
+                r.EnsureSuccessStatusCode();
+                if (++sends % Math.Max(4, size / 120) == 0) // keep data flowing
+                {
+                    using var more = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{id}/endpoints/client/send")
+                    {
+                        Content = JsonContent.Create(new { data = new string('x', size) }),
+                    };
+                    more.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                    (await http.SendAsync(more)).Dispose();
+                }
+            };
+        });
+
+    private static async Task<(string Id, string Token)> Transfer(HttpClient http, int size)
     {
         using var created = await http.PostAsJsonAsync("/api/sessions", new { profile = "linux" });
         var body = (await created.Content.ReadFromJsonAsync<JsonNode>())!;
         var id = body["session"]!["id"]!.GetValue<string>();
         var token = body["token"]!.GetValue<string>();
         foreach (var (path, data) in new[] { ("endpoints/server/listen", (object?)null), ("endpoints/client/connect", null), ("run", null),
-                     ("endpoints/client/send", new { data = new string('x', 60_000) }) })
+                     ("endpoints/client/send", new { data = new string('x', size) }) })
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{id}/{path}");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

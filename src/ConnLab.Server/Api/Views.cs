@@ -14,14 +14,15 @@ namespace ConnLab.Server.Api;
 /// <param name="Flags">Control bits in header order: URG ACK PSH RST SYN FIN.</param>
 /// <param name="Window">Window field.</param>
 /// <param name="Len">Payload length.</param>
-/// <param name="PayloadBase64">Payload, base64.</param>
+/// <param name="PayloadBase64">Payload, base64 (in events; snapshots list in-flight segments without it, see their events).</param>
 /// <param name="Mss">MSS option, when present (SYNs).</param>
 /// <param name="Origin">original, retransmission, duplicate, injected or window-probe.</param>
 public sealed record SegmentView(long Id, string Src, string Dst, uint Seq, uint Ack, IReadOnlyList<string> Flags, int Window, int Len,
-    string PayloadBase64, int? Mss, string Origin)
+    string? PayloadBase64, int? Mss, string Origin)
 {
-    internal static SegmentView From(Segment s) => new(s.Id, s.Source.ToString(), s.Destination.ToString(), s.Seq.Value, s.Ack.Value,
-        TcpFlagNames.ToNames(s.Flags), s.Window, s.Length, s.Payload.IsEmpty ? "" : Convert.ToBase64String(s.Payload.Span),
+    internal static SegmentView From(Segment s, bool payload = true) => new(s.Id, s.Source.ToString(), s.Destination.ToString(), s.Seq.Value,
+        s.Ack.Value, TcpFlagNames.ToNames(s.Flags), s.Window, s.Length,
+        !payload ? null : s.Payload.IsEmpty ? "" : Convert.ToBase64String(s.Payload.Span),
         s.Mss == 0 ? null : s.Mss, Engine.Export.CommandCodec.Name(s.Origin));
 }
 
@@ -73,7 +74,7 @@ public sealed record SessionView(string Id, string Name, string Profile, ulong S
     internal static SessionView From(SessionHost host, SessionSnapshot s) => new(host.Id, host.Name, s.Profile, s.Seed, s.TimeUs / 1000.0,
         s.Step, s.EventCount, new EndpointsView(SocketView.From(s.Client), SocketView.From(s.Server)),
         s.Sockets.Select(SocketView.From).ToList(),
-        s.InFlight.Select(f => new InFlightView(SegmentView.From(f.Segment), f.DeliverAtUs / 1000.0)).ToList(),
+        s.InFlight.Select(f => new InFlightView(SegmentView.From(f.Segment, payload: false), f.DeliverAtUs / 1000.0)).ToList(),
         s.Timers.Select(t => new TimerView(t.Endpoint, t.Kind.ToName(), t.DueUs / 1000.0)).ToList(),
         s.Listener, s.Connections, host.Problem);
 }

@@ -90,6 +90,13 @@ public sealed partial class TraceWriter : BackgroundService
     {
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await using (var pragma = connection.CreateCommand())
+        {
+            // WAL + synchronous=NORMAL: a commit is durable once written to the WAL, which survives a killed process
+            // (not a power cut); FULL would fsync every group commit.
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+            await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
         var sql = new Statements(connection);
         var batch = new List<WriteOp>();
         // Not the stopping token: queued writes are drained before the host stops.
