@@ -30,13 +30,13 @@ public sealed class CommandRow
     public string Json { get; set; } = "";
 }
 
-/// <summary>One event of a session's trace, in <c>EventCodec</c>'s compact binary form.</summary>
+/// <summary>The events one command produced, in <see cref="EventChunk"/> form (the engine's compact encoding, payloads as digests).</summary>
 public sealed class EventRow
 {
     /// <summary>Session key.</summary>
     public long SessionKey { get; set; }
-    /// <summary>The event's index in the trace.</summary>
+    /// <summary>The index of the first event in the chunk.</summary>
     public long Idx { get; set; }
-    /// <summary>The encoded event.</summary>
+    /// <summary>The encoded events.</summary>
     public byte[] Data { get; set; } = [];
 }

@@ -71,7 +71,7 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
             await using var r = await c.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                events.Add((byte[])r.GetValue(0));
+                events.AddRange(EventChunk.Split((byte[])r.GetValue(0)));
             }
         }
         var config = JsonSerializer.Deserialize<SessionConfig>(row.ConfigJson, ConfigJson)

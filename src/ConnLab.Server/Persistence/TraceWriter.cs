@@ -18,19 +18,19 @@ public abstract record WriteOp
 /// <summary>A new session with its first commands and events.</summary>
 public sealed record CreateSessionOp(SessionRow Row, IReadOnlyList<CommandRecord> Commands, IReadOnlyList<LabEvent> Events) : WriteOp
 {
-    internal override int Rows => 1 + Commands.Count + Events.Count;
+    internal override int Rows => 2 + Commands.Count;
 }
 
 /// <summary>Commands and events appended to a session.</summary>
 public sealed record AppendOp(long Key, int FirstSeq, IReadOnlyList<CommandRecord> Commands, IReadOnlyList<LabEvent> Events) : WriteOp
 {
-    internal override int Rows => Commands.Count + Events.Count;
+    internal override int Rows => 1 + Commands.Count;
 }
 
 /// <summary>A session's whole log and trace replaced (after a rewind).</summary>
 public sealed record ReplaceOp(long Key, IReadOnlyList<CommandRecord> Commands, IReadOnlyList<LabEvent> Events) : WriteOp
 {
-    internal override int Rows => 1 + Commands.Count + Events.Count;
+    internal override int Rows => 3 + Commands.Count;
 }
 
 /// <summary>A session removed with its rows.</summary>
@@ -207,9 +207,10 @@ public sealed partial class TraceWriter : BackgroundService
             {
                 Run(_insertCommand, key, firstSeq + i, CommandCodec.Serialize(commands[i]));
             }
-            foreach (var e in events)
+            if (events.Count > 0)
             {
-                Run(_insertEvent, key, e.Index, EventCodec.EncodeDigest(e));
+                // One row per command's events, keyed by the first event's index (see EventChunk).
+                Run(_insertEvent, key, events[0].Index, EventChunk.Encode(events));
             }
         }
 
