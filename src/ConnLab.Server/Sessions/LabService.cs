@@ -60,13 +60,9 @@ public sealed partial class LabService
     public async Task<Result<CreatedSession>> CreateAsync(string? name, SessionConfig config, string? scenario, string owner, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (_sessions.Count >= _options.MaxSessions)
+        if (QuotaError(owner) is { } quota)
         {
-            return new ServiceError(ServiceErrorKind.Quota, $"the server holds its maximum of {_options.MaxSessions} sessions; delete one first");
-        }
-        if (_sessions.Values.Count(h => h.Owner == owner) >= _options.MaxSessionsPerClient)
-        {
-            return new ServiceError(ServiceErrorKind.Quota, $"each client may hold {_options.MaxSessionsPerClient} sessions; delete one first");
+            return quota; // before any work
         }
         Scenario? preset = null;
         if (scenario is not null && (preset = Scenarios.Find(scenario)) is null)
@@ -84,29 +80,8 @@ public sealed partial class LabService
         {
             return ServiceError.From(setupError);
         }
-        var token = SessionToken.Create();
-        var host = new SessionHost(SessionToken.NewId(), string.IsNullOrWhiteSpace(name) ? preset?.Title ?? "session" : name.Trim(),
-            owner, SessionToken.Hash(token), _clock.GetUtcNow(), session!)
-        {
-            Key = Interlocked.Increment(ref _nextKey),
-        };
-        var row = new SessionRow
-        {
-            Key = host.Key, Id = host.Id, Name = host.Name, Owner = owner, TokenHash = host.TokenHash,
-            ConfigJson = JsonSerializer.Serialize(config, TraceStore.ConfigJson), CreatedAtMs = host.CreatedAt.ToUnixTimeMilliseconds(),
-        };
-        var write = _writer.Enqueue(new CreateSessionOp(row, session!.Commands.ToList(), session.Events.ToList()));
-        if (_options.DurableWrites && await Persisted(write).ConfigureAwait(false) is { } failed)
-        {
-            return failed;
-        }
-        host.PersistedCommands = session.Commands.Count;
-        host.PersistedEvents = session.Events.Count;
-        _sessions[host.Id] = host;
-        LogCreated(host.Id, preset?.Name ?? "-", owner);
-        var snapshot = session.Snapshot();
-        Changed?.Invoke(new SessionChange(host.Id, session.Events, snapshot, SessionChangeKind.Created));
-        return new CreatedSession(host, token, snapshot);
+        return await AdoptAsync(string.IsNullOrWhiteSpace(name) ? preset?.Title ?? "session" : name.Trim(), session!, owner,
+            preset?.Name ?? "-", ct).ConfigureAwait(false);
     }
 
     /// <summary>Sessions visible to a caller: its own, or all of them with the admin key.</summary>
@@ -210,7 +185,7 @@ public sealed partial class LabService
         {
             return ServiceError.From(error);
         }
-        return await AdoptAsync($"{name} (fork at step {atStep})", forked!, owner, ct).ConfigureAwait(false);
+        return await AdoptAsync($"{name} (fork at step {atStep})", forked!, owner, $"fork of {id}", ct).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a session and its stored rows.</summary>
@@ -233,11 +208,12 @@ public sealed partial class LabService
 
     // ---- internals --------------------------------------------------------------------------------------------
 
-    private async Task<Result<CreatedSession>> AdoptAsync(string name, LabSession session, string owner, CancellationToken ct)
+    /// <summary>Gives a built session an id and a token, stores it, and makes it live.</summary>
+    private async Task<Result<CreatedSession>> AdoptAsync(string name, LabSession session, string owner, string origin, CancellationToken ct)
     {
-        if (_sessions.Count >= _options.MaxSessions || _sessions.Values.Count(h => h.Owner == owner) >= _options.MaxSessionsPerClient)
+        if (QuotaError(owner) is { } quota)
         {
-            return new ServiceError(ServiceErrorKind.Quota, "session quota reached; delete a session first");
+            return quota;
         }
         var token = SessionToken.Create();
         var host = new SessionHost(SessionToken.NewId(), name, owner, SessionToken.Hash(token), _clock.GetUtcNow(), session)
@@ -258,10 +234,18 @@ public sealed partial class LabService
         host.PersistedCommands = session.Commands.Count;
         host.PersistedEvents = session.Events.Count;
         _sessions[host.Id] = host;
+        LogCreated(host.Id, origin, owner);
         var snapshot = session.Snapshot();
         Changed?.Invoke(new SessionChange(host.Id, session.Events, snapshot, SessionChangeKind.Created));
         return new CreatedSession(host, token, snapshot);
     }
+
+    private ServiceError? QuotaError(string owner) =>
+        _sessions.Count >= _options.MaxSessions
+            ? new ServiceError(ServiceErrorKind.Quota, $"the server holds its maximum of {_options.MaxSessions} sessions; delete one first")
+            : _sessions.Values.Count(h => h.Owner == owner) >= _options.MaxSessionsPerClient
+                ? new ServiceError(ServiceErrorKind.Quota, $"each client may hold {_options.MaxSessionsPerClient} sessions; delete one first")
+                : null;
 
     private async Task<Result<T>> WithSessionAsync<T>(string id, string? token, bool requireToken, Func<SessionHost, Task<Result<T>>> action, CancellationToken ct)
     {
@@ -325,6 +309,6 @@ public sealed partial class LabService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} created (scenario {Scenario}) for {Owner}")]
-    private partial void LogCreated(string sessionId, string scenario, string owner);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} created ({Origin}) for {Owner}")]
+    private partial void LogCreated(string sessionId, string origin, string owner);
 }
