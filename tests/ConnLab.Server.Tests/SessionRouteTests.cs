@@ -152,5 +152,7 @@ public sealed class SessionRouteTests : IDisposable
         Assert.Contains("/api/sessions/{id}/endpoints/{endpoint}/{action}", doc, StringComparison.Ordinal);
         Assert.Contains("\"bearer\"", doc, StringComparison.Ordinal);
         Assert.Contains("Create a session", doc, StringComparison.Ordinal);
+        var json = JsonNode.Parse(doc)!;
+        Assert.Equal("handshake", json["components"]!["schemas"]!["CreateSessionRequest"]!["example"]!["scenario"]!.GetValue<string>());
     }
 }

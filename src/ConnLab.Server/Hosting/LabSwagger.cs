@@ -25,6 +25,7 @@ internal static class LabSwagger
                 o.IncludeXmlComments(path);
             }
         }
+        o.SchemaFilter<LabExamples>();
         o.AddSecurityDefinition("Bearer", new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.Http,

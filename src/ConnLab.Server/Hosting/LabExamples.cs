@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+using ConnLab.Server.Api;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace ConnLab.Server.Hosting;
+
+/// <summary>Request examples that Swagger UI pre-fills, so a student's first "Try it out" does something useful.</summary>
+internal sealed class LabExamples : ISchemaFilter
+{
+    private static readonly Dictionary<Type, string> Examples = new()
+    {
+        [typeof(CreateSessionRequest)] = """{ "name": "lab 1", "profile": "linux", "scenario": "handshake", "client": { "isn": 1000 }, "server": { "isn": 5000 } }""",
+        [typeof(SendRequest)] = """{ "data": "hello" }""",
+        [typeof(StepRequest)] = """{ "count": 1 }""",
+        [typeof(RunRequest)] = """{ "until": "state", "endpoint": "client", "state": "ESTABLISHED", "maxSteps": 100 }""",
+        [typeof(AdvanceRequest)] = """{ "ms": 1000 }""",
+        [typeof(SynFloodRequest)] = """{ "count": 200, "spoofed": true }""",
+        [typeof(RewindRequest)] = """{ "toStep": 1 }""",
+        [typeof(ForkRequest)] = """{ "atStep": 1 }""",
+        [typeof(CraftedSegmentRequest)] = """{ "from": "client", "flags": ["RST"], "seq": 1234, "ack": 0, "window": 0 }""",
+    };
+
+    public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+    {
+        if (schema is OpenApiSchema concrete && Examples.TryGetValue(context.Type, out var example))
+        {
+            // The document is served as OpenAPI 3.0, whose schemas carry one `example` (3.1's `examples` is dropped).
+#pragma warning disable CS0618
+            concrete.Example = JsonNode.Parse(example);
+#pragma warning restore CS0618
+        }
+    }
+}
