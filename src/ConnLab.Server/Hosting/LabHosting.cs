@@ -106,8 +106,9 @@ public static class LabHosting
         {
             StartupLog.Listening(log, url);
         }
-        var store = app.Configuration.GetConnectionString("ConnLab") ?? "";
-        StartupLog.Store(log, store);
+        var store = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(app.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db");
+        var path = Path.GetFullPath(store.DataSource);
+        StartupLog.Store(log, path);
     }
 }
 
@@ -116,8 +117,8 @@ internal static partial class StartupLog
     [LoggerMessage(Level = LogLevel.Information, Message = "ConnLab is listening on {Url}: dashboard at /, Swagger UI at /swagger, health at /healthz")]
     public static partial void Listening(ILogger log, string url);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Trace store: {ConnectionString}")]
-    public static partial void Store(ILogger log, string connectionString);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trace store: SQLite file {Path}")]
+    public static partial void Store(ILogger log, string path);
 }
 
 /// <summary>Readiness of the trace store for <c>/healthz</c>.</summary>
