@@ -7,7 +7,7 @@ namespace ConnLab.Server.Api;
 
 /// <summary>
 /// The one mapping from refusals to HTTP: RFC 9457 ProblemDetails with a stable <c>type</c> per error, the status,
-/// and the field, state and RFC error string when there is one. (gRPC maps the same <see cref="ServiceError"/>.)
+/// and the field, state and RFC error string when there is one; <see cref="GrpcCode"/> maps the same classification to gRPC.
 /// </summary>
 public static class Problems
 {
@@ -44,6 +44,19 @@ public static class Problems
             },
         };
     }
+
+    /// <summary>The gRPC status code of a refusal: the same classification, in gRPC's vocabulary.</summary>
+    public static global::Grpc.Core.StatusCode GrpcCode(ServiceError error) => Classify(error).Status switch
+    {
+        StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge => global::Grpc.Core.StatusCode.InvalidArgument,
+        StatusCodes.Status401Unauthorized => global::Grpc.Core.StatusCode.Unauthenticated,
+        StatusCodes.Status403Forbidden => global::Grpc.Core.StatusCode.PermissionDenied,
+        StatusCodes.Status404NotFound => global::Grpc.Core.StatusCode.NotFound,
+        StatusCodes.Status409Conflict => global::Grpc.Core.StatusCode.FailedPrecondition,
+        StatusCodes.Status429TooManyRequests => global::Grpc.Core.StatusCode.ResourceExhausted,
+        StatusCodes.Status503ServiceUnavailable => global::Grpc.Core.StatusCode.Unavailable,
+        _ => global::Grpc.Core.StatusCode.Unknown,
+    };
 
     /// <summary>The ProblemDetails answer for a refusal.</summary>
     public static ProblemHttpResult For(ServiceError error)

@@ -56,6 +56,9 @@ public static class LabHosting
             };
         });
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("trace-store");
+        // IgnoreUnknownServices: no catch-all "{service}/{method}" routes that would shadow REST POSTs such as /api/sessions.
+        services.AddGrpc(o => o.IgnoreUnknownServices = true);
+        services.AddGrpcReflection();
         services.AddEndpointsApiExplorer();
         services.AddLabSwagger();
         return builder;
@@ -95,6 +98,8 @@ public static class LabHosting
             },
         });
         app.MapSessionsApi();
+        app.MapGrpcService<Grpc.LabControlService>();
+        app.MapGrpcReflectionService();
         app.Lifetime.ApplicationStarted.Register(() => LogWhereEverythingIs(app));
         return app;
     }

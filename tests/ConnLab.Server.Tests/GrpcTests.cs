@@ -1,0 +1,143 @@
+using ConnLab.Contracts.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ConnLab.Server.Tests;
+
+/// <summary>gRPC over real Kestrel (HTTP/2 cleartext) on ephemeral loopback ports.</summary>
+public sealed class GrpcTests : IDisposable
+{
+    private readonly LabFactory _factory;
+    private readonly GrpcChannel _channel;
+    private readonly LabControl.LabControlClient _client;
+
+    public GrpcTests()
+    {
+        var grpcUrl = $"http://127.0.0.1:{FreePort()}";
+        _factory = new LabFactory(settings: new()
+        {
+            ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Grpc:Url"] = grpcUrl,
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+        });
+        _factory.UseKestrel();
+        _factory.StartServer();
+        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        Assert.Contains(grpcUrl, addresses);
+        _channel = GrpcChannel.ForAddress(grpcUrl);
+        _client = new LabControl.LabControlClient(_channel);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        _channel.Dispose();
+        _factory.Dispose();
+    }
+
+    private static Metadata Bearer(string token) => new() { { "authorization", $"Bearer {token}" } };
+
+    private static string Shape(SessionEvent e) =>
+        $"{e.Endpoint} {string.Join(",", e.Segment.Flags.Select(f => f.ToString().ToUpperInvariant()))} seq={e.Segment.Seq} ack={e.Segment.Ack} len={e.Segment.Len}";
+
+    private async Task<(string Id, Metadata Auth)> Create(string? scenario = null)
+    {
+        var request = new CreateSessionRequest { Client = new EndpointConfig { Isn = 1000 }, Server = new EndpointConfig { Isn = 5000 } };
+        if (scenario is not null)
+        {
+            request.Scenario = scenario;
+        }
+        var created = await _client.CreateSessionAsync(request);
+        return (created.Session.Id, Bearer(created.Token));
+    }
+
+    [Fact]
+    public async Task Handshake_stepped_over_grpc_gives_exact_segments_and_states()
+    {
+        var (id, auth) = await Create();
+        await _client.ListenAsync(new EndpointRequest { SessionId = id, Endpoint = Endpoint.Server }, auth);
+        var connect = await _client.ConnectAsync(new EndpointRequest { SessionId = id, Endpoint = Endpoint.Client }, auth);
+        Assert.Equal(["client SYN seq=1000 ack=0 len=0"], connect.Events.Where(e => e.Kind == "segment-sent").Select(Shape));
+        var step = await _client.StepAsync(new StepRequest { SessionId = id }, auth);
+        Assert.Equal(["server ACK,SYN seq=5000 ack=1001 len=0"], step.Events.Where(e => e.Kind == "segment-sent").Select(Shape));
+        Assert.Equal(TcpState.SynReceived, step.Session.Server.State);
+        var run = await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        Assert.Equal((TcpState.Established, TcpState.Established), (run.Session.Client.State, run.Session.Server.State));
+    }
+
+    [Fact]
+    public async Task Server_reflection_lists_the_lab_control_service()
+    {
+        var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(_channel);
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Contains("connlab.v1.LabControl", call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task Refusals_map_to_grpc_status_codes()
+    {
+        var (id, auth) = await Create("handshake");
+        await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        static async Task<RpcException> Fails(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
+        Assert.Equal(StatusCode.FailedPrecondition,
+            (await Fails(() => _client.ConnectAsync(new EndpointRequest { SessionId = id, Endpoint = Endpoint.Client }, auth).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Fails(() => _client.GetSessionAsync(new SessionRequest { SessionId = "nope" }).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Fails(() => _client.StepAsync(new StepRequest { SessionId = id }).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied,
+            (await Fails(() => _client.StepAsync(new StepRequest { SessionId = id }, Bearer("forged")).ResponseAsync)).StatusCode);
+        var invalid = await Fails(() => _client.ConnectAsync(new EndpointRequest { SessionId = id }, auth).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
+        Assert.Equal("endpoint", invalid.Trailers.GetValue("field"));
+        Assert.Equal(StatusCode.NotFound,
+            (await Fails(() => _client.DropSegmentAsync(new SegmentRequest { SessionId = id, SegmentId = 99 }, auth).ResponseAsync)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Watch_replays_from_an_index_then_follows_live_without_gap_or_duplicate()
+    {
+        var (id, auth) = await Create("handshake");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var watch = _client.WatchSession(new WatchRequest { SessionId = id, FromIndex = 2 }, cancellationToken: cts.Token);
+        var seen = new List<long>();
+        var stream = watch.ResponseStream;
+        var run = await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        var total = run.Session.EventCount;
+        while (seen.Count < total - 2 && await stream.MoveNext(cts.Token))
+        {
+            seen.Add(stream.Current.Index);
+        }
+        Assert.Equal(Enumerable.Range(2, (int)total - 2).Select(i => (long)i), seen);
+        cts.Cancel();
+        var cancelled = await Assert.ThrowsAsync<RpcException>(() => stream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.Cancelled, cancelled.StatusCode);
+    }
+
+    [Fact]
+    public async Task Events_pcap_rewind_fork_and_delete_answer_over_grpc()
+    {
+        var (id, auth) = await Create("handshake");
+        await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        var page = await _client.ListEventsAsync(new ListEventsRequest { SessionId = id, From = 1, Limit = 3 });
+        Assert.Equal([1L, 2L, 3L], page.Events.Select(e => e.Index));
+        var pcap = await _client.ExportPcapAsync(new SessionRequest { SessionId = id });
+        Assert.Equal(0xD4, pcap.Content[0]);
+        var rewound = await _client.RewindAsync(new RewindRequest { SessionId = id, ToStep = 1 }, auth);
+        Assert.Equal(1, rewound.Step);
+        var fork = await _client.ForkAsync(new ForkRequest { SessionId = id, AtStep = 0 }, auth);
+        Assert.NotEqual(id, fork.Session.Id);
+        await _client.DeleteSessionAsync(new SessionRequest { SessionId = id }, auth);
+        await Assert.ThrowsAsync<RpcException>(() => _client.GetSessionAsync(new SessionRequest { SessionId = id }).ResponseAsync);
+    }
+}
