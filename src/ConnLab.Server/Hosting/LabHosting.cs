@@ -59,6 +59,9 @@ public static class LabHosting
         // IgnoreUnknownServices: no catch-all "{service}/{method}" routes that would shadow REST POSTs such as /api/sessions.
         services.AddGrpc(o => o.IgnoreUnknownServices = true);
         services.AddGrpcReflection();
+        services.AddSignalR();
+        services.AddSingleton<Hubs.LabBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<Hubs.LabBroadcaster>());
         services.AddEndpointsApiExplorer();
         services.AddLabSwagger();
         return builder;
@@ -100,6 +103,8 @@ public static class LabHosting
         app.MapSessionsApi();
         app.MapGrpcService<Grpc.LabControlService>();
         app.MapGrpcReflectionService();
+        app.MapHub<Hubs.LabHub>("/hubs/lab");
+        app.Services.GetRequiredService<Hubs.LabBroadcaster>(); // subscribe before the first command
         app.Lifetime.ApplicationStarted.Register(() => LogWhereEverythingIs(app));
         return app;
     }

@@ -88,6 +88,9 @@ public sealed partial class LabService
     public IReadOnlyList<SessionHost> List(string owner, bool admin) =>
         _sessions.Values.Where(h => admin || h.Owner == owner).OrderBy(h => h.CreatedAt).ThenBy(h => h.Id, StringComparer.Ordinal).ToList();
 
+    /// <summary>A live session's host, if the id is known.</summary>
+    public SessionHost? Find(string id) => _sessions.TryGetValue(id, out var host) ? host : null;
+
     /// <summary>True if <paramref name="key"/> is the configured admin key.</summary>
     public bool IsAdmin(string? key) =>
         !string.IsNullOrEmpty(_options.AdminKey) && key is not null
