@@ -124,6 +124,22 @@ public sealed class HubTests : IDisposable
     }
 
     [Fact]
+    public async Task Grpc_web_reaches_lab_control_over_http_1_1_and_grpc_health_reports_serving()
+    {
+        using var web = GrpcChannel.ForAddress(_http, new GrpcChannelOptions
+        {
+            HttpHandler = new global::Grpc.Net.Client.Web.GrpcWebHandler(global::Grpc.Net.Client.Web.GrpcWebMode.GrpcWebText, new HttpClientHandler()),
+            HttpVersion = System.Net.HttpVersion.Version11, // what a browser's fetch uses
+            HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        });
+        var created = await new LabControl.LabControlClient(web).CreateSessionAsync(new CreateSessionRequest { Scenario = "handshake" });
+        Assert.Equal(TcpState.SynSent, created.Session.Client.State);
+        using var h2 = GrpcChannel.ForAddress(_grpc);
+        var health = await new global::Grpc.Health.V1.Health.HealthClient(h2).CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest());
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+    }
+
+    [Fact]
     public async Task A_watcher_that_reconnects_resumes_from_its_last_index_without_a_gap()
     {
         using var http = new HttpClient { BaseAddress = new Uri(_http) };

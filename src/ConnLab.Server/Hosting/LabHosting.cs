@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using ConnLab.Server.Api;
 using ConnLab.Server.Persistence;
 using ConnLab.Server.Sessions;
+using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -59,6 +60,7 @@ public static class LabHosting
         // IgnoreUnknownServices: no catch-all "{service}/{method}" routes that would shadow REST POSTs such as /api/sessions.
         services.AddGrpc(o => o.IgnoreUnknownServices = true);
         services.AddGrpcReflection();
+        services.AddGrpcHealthChecks(); // the same checks as /healthz
         services.AddSignalR();
         services.AddSingleton<Hubs.LabBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.LabBroadcaster>());
@@ -78,6 +80,7 @@ public static class LabHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true }); // browsers reach LabControl over HTTP/1.1
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseSwagger();
@@ -103,6 +106,7 @@ public static class LabHosting
         app.MapSessionsApi();
         app.MapGrpcService<Grpc.LabControlService>();
         app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
         app.MapHub<Hubs.LabHub>("/hubs/lab");
         app.Services.GetRequiredService<Hubs.LabBroadcaster>(); // subscribe before the first command
         app.Lifetime.ApplicationStarted.Register(() => LogWhereEverythingIs(app));
