@@ -22,6 +22,7 @@ public sealed class GrpcTests : IDisposable
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:Grpc:Url"] = grpcUrl,
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["ConnLab:WatchBuffer"] = "3",
         });
         _factory.UseKestrel();
         _factory.StartServer();
@@ -122,6 +123,33 @@ public sealed class GrpcTests : IDisposable
         cts.Cancel();
         var cancelled = await Assert.ThrowsAsync<RpcException>(() => stream.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.Cancelled, cancelled.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_watcher_that_never_reads_does_not_slow_the_session_and_is_ended_with_resume_from()
+    {
+        var (id, auth) = await Create("handshake");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var watch = _client.WatchSession(new WatchRequest { SessionId = id }, cancellationToken: cts.Token);
+        await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        var payload = Google.Protobuf.ByteString.CopyFrom(new byte[1000]);
+        for (var i = 0; i < 200; i++) // far more than the watcher's buffer of 3 changes, and than HTTP/2's window
+        {
+            await _client.SendAsync(new SendRequest { SessionId = id, Endpoint = Endpoint.Client, Data = payload }, auth, cancellationToken: cts.Token);
+            await _client.RunAsync(new RunRequest { SessionId = id }, auth, cancellationToken: cts.Token);
+        }
+        var received = new List<long>();
+        var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await watch.ResponseStream.MoveNext(cts.Token))
+            {
+                received.Add(watch.ResponseStream.Current.Index);
+            }
+        });
+        Assert.Equal(StatusCode.ResourceExhausted, ended.StatusCode);
+        var resume = long.Parse(ended.Trailers.GetValue("resume-from")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Enumerable.Range(0, received.Count).Select(i => (long)i), received);
+        Assert.Equal(received.Count, resume);
     }
 
     [Fact]

@@ -15,9 +15,6 @@ namespace ConnLab.Server.Grpc;
 /// </summary>
 public sealed class LabControlService(LabService lab) : V1.LabControl.LabControlBase
 {
-    /// <summary>Events a watcher may fall behind by before its stream is ended with ResourceExhausted.</summary>
-    public const int WatchBuffer = 10_000;
-
     /// <inheritdoc />
     public override async Task<V1.CreateSessionResponse> CreateSession(V1.CreateSessionRequest request, ServerCallContext context)
     {
@@ -161,7 +158,7 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
     /// <summary>
     /// Replays the trace from <c>from_index</c>, then follows live. The subscription is taken under the session's gate
     /// together with the replay's end, so no event is missed or sent twice. A watcher more than
-    /// <see cref="WatchBuffer"/> events behind is ended with ResourceExhausted and a <c>resume-from</c> trailer.
+    /// <c>ConnLab:WatchBuffer</c> changes behind is ended with ResourceExhausted and a <c>resume-from</c> trailer.
     /// </summary>
     public override async Task WatchSession(V1.WatchRequest request, IServerStreamWriter<V1.SessionEvent> responseStream, ServerCallContext context)
     {
@@ -173,7 +170,7 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
             throw Invalid("from_index", "from_index must not be negative");
         }
         var id = request.SessionId;
-        var live = Channel.CreateBounded<SessionChange>(new BoundedChannelOptions(WatchBuffer) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var live = Channel.CreateBounded<SessionChange>(new BoundedChannelOptions(Math.Max(1, lab.Options.WatchBuffer)) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         var overflowed = false;
         void OnChange(SessionChange change)
         {
@@ -218,7 +215,7 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
             if (overflowed)
             {
                 throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    $"the watcher fell more than {WatchBuffer} changes behind; watch again from index {next}"),
+                    $"the watcher fell more than {lab.Options.WatchBuffer} changes behind; watch again from index {next}"),
                     new Metadata { { "resume-from", next.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
             }
         }

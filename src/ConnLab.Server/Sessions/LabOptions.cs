@@ -30,6 +30,8 @@ public sealed class LabOptions
     public int RequestsPerMinutePerClient { get; set; } = 600;
     /// <summary>Answer a command only once its commands and events are on disk (group-committed); false answers at once.</summary>
     public bool DurableWrites { get; set; } = true;
+    /// <summary>Changes a gRPC watcher may fall behind by before its stream ends with ResourceExhausted.</summary>
+    public int WatchBuffer { get; set; } = 10_000;
     /// <summary>Most rows one group commit writes.</summary>
     public int WriteBatchSize { get; set; } = 2000;
 
