@@ -311,11 +311,7 @@ public static class SessionsApi
     private static bool TryRole(string? name, out EndpointRole role) => CommandCodec.TryParseName(name, out role);
 
     /// <summary>The bearer token, if any.</summary>
-    internal static string? Token(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-    }
+    internal static string? Token(HttpRequest request) => SessionToken.FromAuthorization(request.Headers.Authorization.ToString());
 
     private static string? AdminKey(HttpRequest request) =>
         request.Headers.TryGetValue("X-Admin-Key", out var key) ? key.ToString() : Token(request);

@@ -258,11 +258,7 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
     private static RpcException Invalid(string field, string message) =>
         Failure(new ServiceError(ServiceErrorKind.BadRequest, $"{field}: {message}", Field: field));
 
-    private static string? Token(ServerCallContext context)
-    {
-        var header = context.RequestHeaders.GetValue("authorization");
-        return header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-    }
+    private static string? Token(ServerCallContext context) => SessionToken.FromAuthorization(context.RequestHeaders.GetValue("authorization"));
 
     private static string Owner(ServerCallContext context) => SessionsApi.Client(context.GetHttpContext().Request);
 

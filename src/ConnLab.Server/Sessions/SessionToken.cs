@@ -17,6 +17,10 @@ public static class SessionToken
     public static bool Matches(string? token, byte[] hash) =>
         token is not null && CryptographicOperations.FixedTimeEquals(Hash(token), hash);
 
+    /// <summary>The token of an <c>Authorization: Bearer …</c> header (HTTP or gRPC metadata), or null.</summary>
+    public static string? FromAuthorization(string? header) =>
+        header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+
     /// <summary>A new public session id: 12 characters of base32 (60 random bits), short enough to read out in class.</summary>
     public static string NewId()
     {
