@@ -41,7 +41,7 @@ internal static class RestLoad
             r.EnsureSuccessStatusCode();
         }));
         Report("no-op POST", noop);
-        foreach (var size in new[] { 200, 60_000 })
+        foreach (var size in new[] { 60_000, 200 })
         {
             var step = await Step(http, concurrency, duration, size);
             Report($"step, {size:N0}-octet sends ({(durable ? "durable" : "asynchronous writes")})", step);
@@ -104,10 +104,15 @@ internal static class RestLoad
     private static async Task<Run> Measure(int concurrency, TimeSpan duration, Func<int, Task<Func<Task>>> prepare)
     {
         var calls = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(prepare));
-        foreach (var call in calls)
+        // Warm up for 3 s at full concurrency: tiered JIT and connection pools settle before anything is timed.
+        var warm = Stopwatch.StartNew();
+        await Task.WhenAll(calls.Select(async call =>
         {
-            await call(); // warm up every client
-        }
+            while (warm.Elapsed < TimeSpan.FromSeconds(3))
+            {
+                await call();
+            }
+        }));
         var latency = new Latencies();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(calls.Select(async call =>

@@ -62,6 +62,7 @@ public static class LabHosting
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(); // the same checks as /healthz
         services.AddSignalR();
+        services.AddSingleton<Hubs.WatchRegistry>();
         services.AddSingleton<Hubs.LabBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.LabBroadcaster>());
         services.AddEndpointsApiExplorer();

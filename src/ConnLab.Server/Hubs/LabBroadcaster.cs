@@ -14,14 +14,22 @@ public sealed class LabBroadcaster : BackgroundService
     private readonly Channel<SessionChange> _changes = Channel.CreateUnbounded<SessionChange>(new UnboundedChannelOptions { SingleReader = true });
     private readonly LabService _lab;
     private readonly IHubContext<LabHub, ILabClient> _hub;
+    private readonly WatchRegistry _watchers;
 
     /// <summary>Subscribes to the session service.</summary>
-    public LabBroadcaster(LabService lab, IHubContext<LabHub, ILabClient> hub)
+    public LabBroadcaster(LabService lab, IHubContext<LabHub, ILabClient> hub, WatchRegistry watchers)
     {
         ArgumentNullException.ThrowIfNull(lab);
         _lab = lab;
         _hub = hub;
-        lab.Changed += change => _changes.Writer.TryWrite(change);
+        _watchers = watchers;
+        lab.Changed += change =>
+        {
+            if (_watchers.IsWatched(change.SessionId))
+            {
+                _changes.Writer.TryWrite(change);
+            }
+        };
     }
 
     /// <inheritdoc />

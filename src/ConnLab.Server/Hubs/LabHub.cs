@@ -33,7 +33,7 @@ public sealed record WatchAnswer(SessionView Session, IReadOnlyList<EventView> E
 /// The live hub for dashboards (<c>/hubs/lab</c>). It holds no state: group membership is the subscription, and
 /// <see cref="LabBroadcaster"/> pushes every committed change to the session's group, whoever drove it.
 /// </summary>
-public sealed class LabHub(LabService lab) : Hub<ILabClient>
+public sealed class LabHub(LabService lab, WatchRegistry watchers) : Hub<ILabClient>
 {
     /// <summary>The group of a session's watchers.</summary>
     public static string Group(string sessionId) => $"session:{sessionId}";
@@ -61,10 +61,22 @@ public sealed class LabHub(LabService lab) : Hub<ILabClient>
             throw new HubException(answer.Error.Message);
         }
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(sessionId), Context.ConnectionAborted).ConfigureAwait(false);
+        watchers.Watch(Context.ConnectionId, sessionId);
         var (snapshot, backlog, host) = answer.Value;
         return new WatchAnswer(SessionView.From(host, snapshot), backlog, snapshot.EventCount);
     }
 
     /// <summary>Leaves the session's group.</summary>
-    public Task Unwatch(string sessionId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(sessionId));
+    public Task Unwatch(string sessionId)
+    {
+        watchers.Unwatch(Context.ConnectionId, sessionId);
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(sessionId));
+    }
+
+    /// <inheritdoc />
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        watchers.Disconnected(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
 }
