@@ -1,0 +1,290 @@
+using System.CommandLine;
+using System.Text.Json;
+using ConnLab.Contracts.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace ConnLab.Cli;
+
+/// <summary>
+/// The <c>connlab</c> command line: a gRPC client of <c>connlab.v1.LabControl</c>. Tokens of sessions created here
+/// are remembered in a small state file, so later commands on them need no <c>--token</c>.
+/// </summary>
+public sealed class LabCli(TextWriter output, TextWriter error, string statePath)
+{
+    /// <summary>Where tokens are remembered unless <c>CONNLAB_STATE</c> says otherwise.</summary>
+    public static string DefaultStatePath => Environment.GetEnvironmentVariable("CONNLAB_STATE")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".connlab", "tokens.json");
+
+    private readonly Option<string> _server = new("--server")
+    {
+        Description = "gRPC address of the ConnLab server (or CONNLAB_SERVER)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CONNLAB_SERVER") ?? "http://127.0.0.1:5081",
+    };
+
+    private readonly Option<string?> _token = new("--token")
+    {
+        Description = "the session's token (or CONNLAB_TOKEN; remembered for sessions created here)",
+        Recursive = true,
+    };
+
+    private readonly Argument<string> _id = new("session") { Description = "session id" };
+    private readonly Argument<string> _endpoint = new("endpoint") { Description = "client or server" };
+
+    /// <summary>Parses and runs one command line; returns the exit code (0 ok, 1 refused by the server, 2 usage).</summary>
+    public async Task<int> RunAsync(string[] args, CancellationToken ct = default)
+    {
+        var root = Build();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+            {
+                await error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            }
+            return 2;
+        }
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct).ConfigureAwait(false);
+    }
+
+    private RootCommand Build()
+    {
+        var root = new RootCommand("ConnLab: step through simulated TCP connections segment by segment.");
+        root.Options.Add(_server);
+        root.Options.Add(_token);
+
+        var scenario = new Option<string?>("--scenario") { Description = "lesson preset: handshake, teardown, lost-syn, syn-flood, …" };
+        var profile = new Option<string?>("--profile") { Description = "rfc9293 (default) or linux" };
+        var seed = new Option<ulong?>("--seed") { Description = "seed of every random choice" };
+        var name = new Option<string?>("--name") { Description = "display name" };
+        var create = new Command("create", "create a session") { scenario, profile, seed, name };
+        create.SetAction((p, ct) => Do(p, async client =>
+        {
+            var request = new CreateSessionRequest();
+            if (p.GetValue(scenario) is { } s) { request.Scenario = s; }
+            if (p.GetValue(profile) is { } pr) { request.Profile = pr; }
+            if (p.GetValue(seed) is { } sd) { request.Seed = sd; }
+            if (p.GetValue(name) is { } n) { request.Name = n; }
+            var created = await client.CreateSessionAsync(request, cancellationToken: ct);
+            Remember(created.Session.Id, created.Token);
+            await output.WriteLineAsync($"session {created.Session.Id} ({created.Session.Name}, {created.Session.Profile})");
+            await output.WriteLineAsync($"token   {created.Token}");
+            await Show(created.Session);
+        }));
+        root.Subcommands.Add(create);
+
+        var list = new Command("list", "list your sessions");
+        list.SetAction((p, ct) => Do(p, async client =>
+        {
+            foreach (var s in (await client.ListSessionsAsync(new ListSessionsRequest(), Auth(p, null), cancellationToken: ct)).Sessions)
+            {
+                await output.WriteLineAsync($"{s.Id}  {s.Name}");
+            }
+        }));
+        root.Subcommands.Add(list);
+
+        var show = new Command("show", "show both endpoints, the segments in flight and the timers") { _id };
+        show.SetAction((p, ct) => Do(p, async client => await Show(await client.GetSessionAsync(new SessionRequest { SessionId = p.GetValue(_id)! }, cancellationToken: ct))));
+        root.Subcommands.Add(show);
+
+        foreach (var (verb, help) in new[] { ("listen", "passive OPEN"), ("connect", "active OPEN (send a SYN)"), ("close", "CLOSE (send a FIN)"), ("abort", "ABORT (send a RST)") })
+        {
+            var act = new Command(verb, help) { _id, _endpoint };
+            act.SetAction((p, ct) => Do(p, async client =>
+            {
+                var request = new EndpointRequest { SessionId = p.GetValue(_id)!, Endpoint = Role(p.GetValue(_endpoint)) };
+                var auth = Auth(p, request.SessionId);
+                var answer = verb switch
+                {
+                    "listen" => await client.ListenAsync(request, auth, cancellationToken: ct),
+                    "connect" => await client.ConnectAsync(request, auth, cancellationToken: ct),
+                    "close" => await client.CloseAsync(request, auth, cancellationToken: ct),
+                    _ => await client.AbortAsync(request, auth, cancellationToken: ct),
+                };
+                await Print(answer);
+            }));
+            root.Subcommands.Add(act);
+        }
+
+        var text = new Argument<string>("text") { Description = "data to send" };
+        var send = new Command("send", "SEND data from an endpoint") { _id, _endpoint, text };
+        send.SetAction((p, ct) => Do(p, async client =>
+        {
+            var id = p.GetValue(_id)!;
+            await Print(await client.SendAsync(new SendRequest
+            {
+                SessionId = id, Endpoint = Role(p.GetValue(_endpoint)), Data = Google.Protobuf.ByteString.CopyFromUtf8(p.GetValue(text)!),
+            }, Auth(p, id), cancellationToken: ct));
+        }));
+        root.Subcommands.Add(send);
+
+        var count = new Option<int>("--count") { Description = "how many steps", DefaultValueFactory = _ => 1 };
+        var step = new Command("step", "process the next arrival or timer") { _id, count };
+        step.SetAction((p, ct) => Do(p, async client =>
+        {
+            var id = p.GetValue(_id)!;
+            await Print(await client.StepAsync(new StepRequest { SessionId = id, Count = p.GetValue(count) }, Auth(p, id), cancellationToken: ct));
+        }));
+        root.Subcommands.Add(step);
+
+        var maxSteps = new Option<int>("--max-steps") { Description = "step budget", DefaultValueFactory = _ => 1000 };
+        var run = new Command("run", "step until nothing is in flight and no retransmission timer runs") { _id, maxSteps };
+        run.SetAction((p, ct) => Do(p, async client =>
+        {
+            var id = p.GetValue(_id)!;
+            await Print(await client.RunAsync(new RunRequest { SessionId = id, MaxSteps = p.GetValue(maxSteps) }, Auth(p, id), cancellationToken: ct));
+        }));
+        root.Subcommands.Add(run);
+
+        var ms = new Argument<double>("ms") { Description = "milliseconds of virtual time" };
+        var advance = new Command("advance", "move the virtual clock") { _id, ms };
+        advance.SetAction((p, ct) => Do(p, async client =>
+        {
+            var id = p.GetValue(_id)!;
+            await Print(await client.AdvanceAsync(new AdvanceRequest { SessionId = id, Ms = p.GetValue(ms) }, Auth(p, id), cancellationToken: ct));
+        }));
+        root.Subcommands.Add(advance);
+
+        var segment = new Argument<long>("segment") { Description = "id of a segment in flight (see show)" };
+        foreach (var verb in new[] { "drop", "duplicate" })
+        {
+            var intervene = new Command(verb, $"{verb} one segment in flight") { _id, segment };
+            intervene.SetAction((p, ct) => Do(p, async client =>
+            {
+                var request = new SegmentRequest { SessionId = p.GetValue(_id)!, SegmentId = p.GetValue(segment) };
+                var auth = Auth(p, request.SessionId);
+                await Print(verb == "drop"
+                    ? await client.DropSegmentAsync(request, auth, cancellationToken: ct)
+                    : await client.DuplicateSegmentAsync(request, auth, cancellationToken: ct));
+            }));
+            root.Subcommands.Add(intervene);
+        }
+
+        var from = new Option<long>("--from") { Description = "first event index" };
+        var watch = new Command("watch", "draw the session as a live ladder diagram (Ctrl+C to stop)") { _id, from };
+        watch.SetAction((p, ct) => Do(p, async client =>
+        {
+            using var call = client.WatchSession(new WatchRequest { SessionId = p.GetValue(_id)!, FromIndex = p.GetValue(from) }, cancellationToken: ct);
+            await output.WriteLineAsync(Ladder.Header);
+            try
+            {
+                while (await call.ResponseStream.MoveNext(ct))
+                {
+                    if (Ladder.Line(call.ResponseStream.Current) is { } line)
+                    {
+                        await output.WriteLineAsync(line);
+                        await output.FlushAsync(ct);
+                    }
+                }
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled || ct.IsCancellationRequested)
+            {
+                // Ctrl+C: a clean stop.
+            }
+        }));
+        root.Subcommands.Add(watch);
+
+        var file = new Option<string>("--output", "-o") { Description = "file to write", DefaultValueFactory = _ => "trace.pcap" };
+        var pcap = new Command("pcap", "save the trace as a pcap file for Wireshark") { _id, file };
+        pcap.SetAction((p, ct) => Do(p, async client =>
+        {
+            var capture = await client.ExportPcapAsync(new SessionRequest { SessionId = p.GetValue(_id)! }, cancellationToken: ct);
+            await File.WriteAllBytesAsync(p.GetValue(file)!, capture.Content.ToByteArray(), ct);
+            await output.WriteLineAsync($"wrote {capture.Content.Length} bytes to {p.GetValue(file)}");
+        }));
+        root.Subcommands.Add(pcap);
+
+        var delete = new Command("delete", "delete a session") { _id };
+        delete.SetAction((p, ct) => Do(p, async client =>
+        {
+            var id = p.GetValue(_id)!;
+            await client.DeleteSessionAsync(new SessionRequest { SessionId = id }, Auth(p, id), cancellationToken: ct);
+            await output.WriteLineAsync($"deleted {id}");
+        }));
+        root.Subcommands.Add(delete);
+        return root;
+    }
+
+    private async Task<int> Do(ParseResult p, Func<LabControl.LabControlClient, Task> action)
+    {
+        using var channel = GrpcChannel.ForAddress(p.GetValue(_server)!);
+        try
+        {
+            await action(new LabControl.LabControlClient(channel)).ConfigureAwait(false);
+            return 0;
+        }
+        catch (RpcException ex)
+        {
+            // One line a student can act on, never a stack trace.
+            await error.WriteLineAsync($"connlab: {Describe(ex.StatusCode)}: {ex.Status.Detail}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    private async Task Print(CommandResponse answer)
+    {
+        foreach (var line in Ladder.Lines(answer.Events))
+        {
+            await output.WriteLineAsync(line).ConfigureAwait(false);
+        }
+        await output.WriteLineAsync($"{"",10}  client {Name(answer.Session.Client.State)} · server {Name(answer.Session.Server.State)} · t={answer.Session.TimeMs:0.###} ms").ConfigureAwait(false);
+    }
+
+    private async Task Show(Session s)
+    {
+        await output.WriteLineAsync($"t={s.TimeMs:0.###} ms  step {s.Step}  {s.EventCount} events").ConfigureAwait(false);
+        foreach (var (who, e) in new[] { ("client", s.Client), ("server", s.Server) })
+        {
+            await output.WriteLineAsync($"{who,-7} {e.Address}:{e.Port} {Name(e.State),-12} ISS={e.Iss} SND.UNA={e.SndUna} SND.NXT={e.SndNxt} SND.WND={e.SndWnd} RCV.NXT={e.RcvNxt} RCV.WND={e.RcvWnd}").ConfigureAwait(false);
+        }
+        foreach (var f in s.InFlight)
+        {
+            await output.WriteLineAsync($"in flight #{f.Segment.Id}: {f.Segment.Src} > {f.Segment.Dst} {Ladder.Label(f.Segment)} (arrives at {f.DeliverAtMs:0.###} ms)").ConfigureAwait(false);
+        }
+        foreach (var t in s.Timers)
+        {
+            await output.WriteLineAsync($"timer {t.Kind} on {t.Endpoint} at {t.DueMs:0.###} ms").ConfigureAwait(false);
+        }
+    }
+
+    private static string Name(TcpState state) => Ladder.Line(new SessionEvent { Kind = "state-changed", Endpoint = "client", From = state, To = state })!
+        .Split('[')[1].Split(' ')[0];
+
+    private static Endpoint Role(string? name) => name switch
+    {
+        "client" => Endpoint.Client,
+        "server" => Endpoint.Server,
+        _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"endpoint must be client or server, not '{name}'")),
+    };
+
+    private Metadata Auth(ParseResult p, string? sessionId)
+    {
+        var token = p.GetValue(_token) ?? Environment.GetEnvironmentVariable("CONNLAB_TOKEN")
+            ?? (sessionId is null ? null : Load().GetValueOrDefault(sessionId));
+        return token is null ? [] : new Metadata { { "authorization", $"Bearer {token}" } };
+    }
+
+    private Dictionary<string, string> Load() =>
+        File.Exists(statePath) ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(statePath)) ?? [] : [];
+
+    private void Remember(string id, string token)
+    {
+        var tokens = Load();
+        tokens[id] = token;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(statePath))!);
+        File.WriteAllText(statePath, JsonSerializer.Serialize(tokens));
+    }
+
+    private static string Describe(StatusCode code) => code switch
+    {
+        StatusCode.NotFound => "not found",
+        StatusCode.FailedPrecondition => "not allowed in this state",
+        StatusCode.InvalidArgument => "invalid input",
+        StatusCode.Unauthenticated => "a token is needed (--token or CONNLAB_TOKEN)",
+        StatusCode.PermissionDenied => "that token does not control this session",
+        StatusCode.ResourceExhausted => "limit reached",
+        StatusCode.Unavailable => "the server is unreachable",
+        _ => code.ToString(),
+    };
+}
