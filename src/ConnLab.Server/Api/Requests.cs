@@ -100,3 +100,6 @@ public sealed record ForkRequest(long AtStep);
 /// <param name="Data">Payload as text.</param>
 public sealed record CraftedSegmentRequest(string From = "client", string? Src = null, string? Dst = null, IReadOnlyList<string>? Flags = null,
     long Seq = 0, long Ack = 0, int Window = 0, string? Data = null);
+
+/// <summary>Live mode: the server plays the session in real time at <c>speed</c> virtual ms per real ms; 0 pauses.</summary>
+public sealed record LiveRequest(double Speed = 1);

@@ -49,6 +49,8 @@ public static class SessionsApi
             .WithSummary("Step back: the session as it was right after step toStep");
         g.MapPost("/{id}/fork", Fork).Accepts<ForkRequest>("application/json").WithName("Fork")
             .WithSummary("Branch a new session as this one was after step atStep (what if this ACK were lost?)");
+        g.MapPost("/{id}/live", Live).Accepts<LiveRequest>("application/json").WithName("Live")
+            .WithSummary("Play the session in real time at a speed (virtual ms per real ms; 0 pauses), for projector dashboards");
         g.MapGet("/{id}/events", Events).WithName("ListEvents").WithSummary("The trace, paged (from, limit ≤ 1000)");
         g.MapGet("/{id}/trace.pcap", Pcap).WithName("ExportPcap").WithSummary("The trace as a pcap file for Wireshark")
             .Produces(StatusCodes.Status200OK, contentType: "application/vnd.tcpdump.pcap");
@@ -229,6 +231,17 @@ public static class SessionsApi
     {
         var (body, problem) = await JsonBody.ReadAsync(request, static () => new SynFloodRequest()).ConfigureAwait(false);
         return problem ?? await Execute(lab, id, request, new SynFloodCommand(body!.Count, body.Spoofed), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Live(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, static () => new LiveRequest()).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var outcome = await lab.SetLiveAsync(id, Token(request), body!.Speed, ct).ConfigureAwait(false);
+        return outcome.Error is null ? TypedResults.Ok(View(outcome.Value!)) : Problems.For(outcome.Error);
     }
 
     private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Rewind(string id, HttpRequest request, LabService lab, CancellationToken ct)

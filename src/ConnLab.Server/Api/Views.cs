@@ -69,14 +69,14 @@ public sealed record TimerView(string Endpoint, string Kind, double DueMs);
 /// <summary>The whole session at one moment (architecture §3 "Session snapshot").</summary>
 public sealed record SessionView(string Id, string Name, string Profile, ulong Seed, double TimeMs, long Step, long EventCount,
     EndpointsView Endpoints, IReadOnlyList<SocketView> Sockets, IReadOnlyList<InFlightView> InFlight, IReadOnlyList<TimerView> Timers,
-    ListenerView? Listener, IReadOnlyList<ConnectionSummary> Connections, string? Problem)
+    ListenerView? Listener, IReadOnlyList<ConnectionSummary> Connections, string? Problem, double? LiveSpeed = null)
 {
     internal static SessionView From(SessionHost host, SessionSnapshot s) => new(host.Id, host.Name, s.Profile, s.Seed, s.TimeUs / 1000.0,
         s.Step, s.EventCount, new EndpointsView(SocketView.From(s.Client), SocketView.From(s.Server)),
         s.Sockets.Select(SocketView.From).ToList(),
         s.InFlight.Select(f => new InFlightView(SegmentView.From(f.Segment, payload: false), f.DeliverAtUs / 1000.0)).ToList(),
         s.Timers.Select(t => new TimerView(t.Endpoint, t.Kind.ToName(), t.DueUs / 1000.0)).ToList(),
-        s.Listener, s.Connections, host.Problem);
+        s.Listener, s.Connections, host.Problem, host.LiveSpeed);
 }
 
 /// <summary>A new session: its snapshot and the token every call that changes it needs.</summary>

@@ -18,6 +18,7 @@ internal sealed class LabExamples : ISchemaFilter
         [typeof(SynFloodRequest)] = """{ "count": 200, "spoofed": true }""",
         [typeof(RewindRequest)] = """{ "toStep": 1 }""",
         [typeof(ForkRequest)] = """{ "atStep": 1 }""",
+        [typeof(LiveRequest)] = """{ "speed": 0.1 }""",
         [typeof(CraftedSegmentRequest)] = """{ "from": "client", "flags": ["RST"], "seq": 1234, "ack": 0, "window": 0 }""",
     };
 

@@ -29,6 +29,7 @@ public static class LabHosting
         services.AddHostedService(sp => sp.GetRequiredService<TraceWriter>());
         services.AddSingleton<LabService>();
         services.AddHostedService<IdleEviction>();
+        services.AddHostedService<LivePlayer>();
 
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o =>

@@ -32,7 +32,7 @@ public sealed partial class LabService
     {
         var cutoff = _clock.GetUtcNow() - TimeSpan.FromMinutes(_options.IdleTtlMinutes);
         var evicted = 0;
-        foreach (var host in _sessions.Values.Where(h => h.IsLoaded && h.LastUsed < cutoff).ToList())
+        foreach (var host in _sessions.Values.Where(h => h.IsLoaded && h.LastUsed < cutoff && h.LiveSpeed is null).ToList())
         {
             await host.Gate.WaitAsync(ct).ConfigureAwait(false);
             try

@@ -120,28 +120,49 @@ public sealed partial class LabService
 
     /// <summary>Runs one command on a session: serialised, persisted (durably unless configured otherwise), announced.</summary>
     public Task<Result<CommandOutcome>> ExecuteAsync(string id, string? token, LabCommand command, CancellationToken ct) =>
-        WithSessionAsync<CommandOutcome>(id, token, requireToken: true, async host =>
+        WithSessionAsync<CommandOutcome>(id, token, requireToken: true, host => RunCommandAsync(host, command), ct);
+
+    private async Task<Result<CommandOutcome>> RunCommandAsync(SessionHost host, LabCommand command)
+    {
+        var session = host.Session;
+        var result = session.Execute(command);
+        if (result.Error is not null)
         {
-            var session = host.Session;
-            var result = session.Execute(command);
-            if (result.Error is not null)
+            return ServiceError.From(result.Error);
+        }
+        var commands = session.Commands.Skip(host.PersistedCommands).ToList();
+        var write = _writer.Enqueue(new AppendOp(host.Key, host.PersistedCommands, commands, result.Events));
+        if (_options.DurableWrites && await Persisted(write).ConfigureAwait(false) is { } failed)
+        {
+            RollBack(host);
+            return failed;
+        }
+        host.PersistedCommands = session.Commands.Count;
+        host.PersistedEvents = session.Events.Count;
+        _metrics.CommandExecuted(result.Events.Count);
+        var snapshot = session.Snapshot();
+        Changed?.Invoke(new SessionChange(host.Id, result.Events, snapshot, SessionChangeKind.Appended));
+        return new CommandOutcome(host, result.Events, snapshot, result.Stop);
+    }
+
+    /// <summary>Plays a session in real time at <paramref name="speed"/> (virtual ms per real ms), or stops with null or 0.</summary>
+    public Task<Result<CommandOutcome>> SetLiveAsync(string id, string? token, double? speed, CancellationToken ct) =>
+        WithSessionAsync<CommandOutcome>(id, token, requireToken: true, host =>
+        {
+            if (speed is < 0 or > 1000 || double.IsNaN(speed ?? 0))
             {
-                return ServiceError.From(result.Error);
+                return Task.FromResult<Result<CommandOutcome>>(new ServiceError(ServiceErrorKind.BadRequest, "speed must be 0–1000 (0 pauses)", Field: "speed"));
             }
-            var commands = session.Commands.Skip(host.PersistedCommands).ToList();
-            var write = _writer.Enqueue(new AppendOp(host.Key, host.PersistedCommands, commands, result.Events));
-            if (_options.DurableWrites && await Persisted(write).ConfigureAwait(false) is { } failed)
-            {
-                RollBack(host);
-                return failed;
-            }
-            host.PersistedCommands = session.Commands.Count;
-            host.PersistedEvents = session.Events.Count;
-            _metrics.CommandExecuted(result.Events.Count);
-            var snapshot = session.Snapshot();
-            Changed?.Invoke(new SessionChange(host.Id, result.Events, snapshot, SessionChangeKind.Appended));
-            return new CommandOutcome(host, result.Events, snapshot, result.Stop);
+            host.LiveSpeed = speed is null or 0 ? null : speed;
+            return Task.FromResult<Result<CommandOutcome>>(new CommandOutcome(host, [], host.Session.Snapshot(), StopReason.Completed));
         }, ct);
+
+    /// <summary>The sessions in live mode.</summary>
+    internal IEnumerable<SessionHost> LiveSessions => _sessions.Values.Where(h => h.LiveSpeed is not null);
+
+    /// <summary>Runs a command for the server itself (live mode), with the same serialisation, persistence and announcements.</summary>
+    internal Task<Result<CommandOutcome>> ExecuteAsServerAsync(string id, LabCommand command, CancellationToken ct) =>
+        WithSessionAsync<CommandOutcome>(id, token: null, requireToken: false, host => RunCommandAsync(host, command), ct);
 
     /// <summary>Rewinds a session to just after step <paramref name="toStep"/>, by replay; its stored log and trace are cut back to match.</summary>
     public Task<Result<CommandOutcome>> RewindAsync(string id, string? token, long toStep, CancellationToken ct) =>

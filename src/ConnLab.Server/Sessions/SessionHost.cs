@@ -48,6 +48,8 @@ public sealed class SessionHost
     internal long Key { get; init; }
     /// <summary>Last command or read.</summary>
     public DateTimeOffset LastUsed { get; internal set; }
+    /// <summary>Live mode: virtual ms per real ms while the server plays the session; null when it is not playing.</summary>
+    public double? LiveSpeed { get; internal set; }
     /// <summary>Set when a restored session did not replay to its stored trace.</summary>
     public string? Problem { get; internal set; }
     /// <summary>Commands already handed to the trace store.</summary>
