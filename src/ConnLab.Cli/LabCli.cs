@@ -248,8 +248,7 @@ public sealed class LabCli(TextWriter output, TextWriter error, string statePath
         }
     }
 
-    private static string Name(TcpState state) => Ladder.Line(new SessionEvent { Kind = "state-changed", Endpoint = "client", From = state, To = state })!
-        .Split('[')[1].Split(' ')[0];
+    private static string Name(TcpState state) => Ladder.Name(state);
 
     private static Endpoint Role(string? name) => name switch
     {

@@ -67,7 +67,8 @@ public static class Ladder
         return new string(' ', pad) + text;
     }
 
-    private static string Name(TcpState state) => state.ToString() switch
+    /// <summary>The contract's name of a state, e.g. <c>SYN_RECEIVED</c>.</summary>
+    public static string Name(TcpState state) => state.ToString() switch
     {
         "Unspecified" => "?",
         var n => string.Concat(n.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant()
