@@ -146,6 +146,16 @@ public sealed class LabCli(TextWriter output, TextWriter error, string statePath
         }));
         root.Subcommands.Add(advance);
 
+        var speed = new Argument<double>("speed") { Description = "virtual ms per real ms (0 pauses)" };
+        var live = new Command("live", "let the server play the session in real time at a speed; 0 pauses") { _id, speed };
+        live.SetAction((p, ct) => Do(p, async client =>
+        {
+            var id = p.GetValue(_id)!;
+            var answer = await client.SetLiveAsync(new SetLiveRequest { SessionId = id, Speed = p.GetValue(speed) }, Auth(p, id), cancellationToken: ct);
+            await output.WriteLineAsync(answer.Session.LiveSpeed > 0 ? $"playing live at {answer.Session.LiveSpeed:0.###}×" : "paused").ConfigureAwait(false);
+        }));
+        root.Subcommands.Add(live);
+
         var segment = new Argument<long>("segment") { Description = "id of a segment in flight (see show)" };
         foreach (var verb in new[] { "drop", "duplicate" })
         {

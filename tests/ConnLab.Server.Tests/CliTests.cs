@@ -89,6 +89,19 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Live_plays_the_session_at_a_speed_and_zero_pauses_it()
+    {
+        var id = await CreateHandshake();
+        var (code, text, _) = await Cli("live", id, "200");
+        Assert.Equal((0, "playing live at 200×\n"), (code, text.Replace("\r", "", StringComparison.Ordinal)));
+        (code, text, _) = await Cli("live", id, "0");
+        Assert.Equal((0, "paused\n"), (code, text.Replace("\r", "", StringComparison.Ordinal)));
+        var (bad, _, error) = await Cli("live", id, "5000");
+        Assert.Equal(1, bad);
+        Assert.Contains("speed", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Refusals_are_one_line_on_stderr_with_a_non_zero_exit()
     {
         var id = await CreateHandshake();

@@ -76,6 +76,34 @@ public sealed class GrpcTests : IDisposable
     }
 
     [Fact]
+    public async Task SetLive_over_grpc_plays_the_session_on_its_own_and_pauses_at_speed_zero()
+    {
+        var (id, auth) = await Create("handshake");
+        var live = await _client.SetLiveAsync(new SetLiveRequest { SessionId = id, Speed = 500 }, auth);
+        Assert.Equal(500, live.Session.LiveSpeed);
+        Assert.Equal(TcpState.SynSent, live.Session.Client.State);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        Session now;
+        do
+        {
+            await Task.Delay(50);
+            now = await _client.GetSessionAsync(new SessionRequest { SessionId = id });
+        }
+        while (now.Server.State != TcpState.Established && DateTime.UtcNow < deadline);
+        Assert.Equal((TcpState.Established, TcpState.Established), (now.Client.State, now.Server.State));
+        Assert.Equal(500, now.LiveSpeed);
+
+        var paused = await _client.SetLiveAsync(new SetLiveRequest { SessionId = id, Speed = 0 }, auth);
+        Assert.Equal(0, paused.Session.LiveSpeed);
+        var bad = await Assert.ThrowsAsync<RpcException>(() => _client.SetLiveAsync(new SetLiveRequest { SessionId = id, Speed = -1 }, auth).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.Equal("speed", bad.Trailers.GetValue("field"));
+        var anonymous = await Assert.ThrowsAsync<RpcException>(() => _client.SetLiveAsync(new SetLiveRequest { SessionId = id, Speed = 1 }).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Equal(0, (await _client.GetSessionAsync(new SessionRequest { SessionId = id })).LiveSpeed);
+    }
+
+    [Fact]
     public async Task Server_reflection_lists_the_lab_control_service()
     {
         var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(_channel);

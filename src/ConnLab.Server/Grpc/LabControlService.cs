@@ -23,12 +23,12 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
         var config = ToConfig(request);
         var created = Check(await lab.CreateAsync(request.HasName ? request.Name : null, config, request.HasScenario ? request.Scenario : null,
             Owner(context), context.CancellationToken).ConfigureAwait(false));
-        return new V1.CreateSessionResponse { Session = created.Snapshot.ToProto(created.Host.Id, created.Host.Name), Token = created.Token };
+        return new V1.CreateSessionResponse { Session = Proto(created.Host, created.Snapshot), Token = created.Token };
     }
 
     /// <inheritdoc />
     public override async Task<V1.Session> GetSession(V1.SessionRequest request, ServerCallContext context) =>
-        Check(await lab.ReadAsync(request.SessionId, h => h.Session.Snapshot().ToProto(h.Id, h.Name), context.CancellationToken).ConfigureAwait(false));
+        Check(await lab.ReadAsync(request.SessionId, h => Proto(h, h.Session.Snapshot()), context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override Task<V1.ListSessionsResponse> ListSessions(V1.ListSessionsRequest request, ServerCallContext context)
@@ -120,14 +120,14 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
     public override async Task<V1.Session> Rewind(V1.RewindRequest request, ServerCallContext context)
     {
         var outcome = Check(await lab.RewindAsync(request.SessionId, Token(context), request.ToStep, context.CancellationToken).ConfigureAwait(false));
-        return outcome.Snapshot.ToProto(outcome.Host.Id, outcome.Host.Name);
+        return Proto(outcome.Host, outcome.Snapshot);
     }
 
     /// <inheritdoc />
     public override async Task<V1.CreateSessionResponse> Fork(V1.ForkRequest request, ServerCallContext context)
     {
         var forked = Check(await lab.ForkAsync(request.SessionId, Token(context), request.AtStep, Owner(context), context.CancellationToken).ConfigureAwait(false));
-        return new V1.CreateSessionResponse { Session = forked.Snapshot.ToProto(forked.Host.Id, forked.Host.Name), Token = forked.Token };
+        return new V1.CreateSessionResponse { Session = Proto(forked.Host, forked.Snapshot), Token = forked.Token };
     }
 
     /// <inheritdoc />
@@ -231,9 +231,25 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
     private async Task<V1.CommandResponse> Execute(string id, LabCommand command, ServerCallContext context)
     {
         var outcome = Check(await lab.ExecuteAsync(id, Token(context), command, context.CancellationToken).ConfigureAwait(false));
-        var response = new V1.CommandResponse { Session = outcome.Snapshot.ToProto(outcome.Host.Id, outcome.Host.Name) };
+        var response = new V1.CommandResponse { Session = Proto(outcome.Host, outcome.Snapshot) };
         response.Events.Add(outcome.Events.Select(e => e.ToProto(id)));
         return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<V1.CommandResponse> SetLive(V1.SetLiveRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var outcome = Check(await lab.SetLiveAsync(request.SessionId, Token(context), request.Speed, context.CancellationToken).ConfigureAwait(false));
+        return new V1.CommandResponse { Session = Proto(outcome.Host, outcome.Snapshot) };
+    }
+
+    private static V1.Session Proto(SessionHost host, SessionSnapshot snapshot)
+    {
+        var session = snapshot.ToProto(host.Id, host.Name);
+        session.LiveSpeed = host.LiveSpeed ?? 0;
+        return session;
     }
 
     private static EndpointRole Role(V1.Endpoint endpoint, string field = "endpoint") =>

@@ -63,6 +63,8 @@ public static class LabHosting
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(); // the same checks as /healthz
         services.AddSignalR();
+        services.AddSingleton<Hubs.LabHubLifetimeManager>();
+        services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<Hubs.LabHub>>(sp => sp.GetRequiredService<Hubs.LabHubLifetimeManager>());
         services.AddSingleton<Hubs.WatchRegistry>();
         services.AddSingleton<Hubs.LabBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.LabBroadcaster>());

@@ -1,27 +1,26 @@
 using System.Threading.Channels;
 using ConnLab.Server.Api;
 using ConnLab.Server.Sessions;
-using Microsoft.AspNetCore.SignalR;
 
 namespace ConnLab.Server.Hubs;
 
 /// <summary>
-/// Pushes committed changes to each session's SignalR group, in commit order, coalescing what queued up meanwhile
-/// into one message per session (a busy session sends fewer, larger batches instead of a backlog of small ones).
+/// Turns committed changes into SignalR messages for each watched session, in commit order, coalescing what queued up
+/// meanwhile into one message per session (a busy session sends fewer, larger batches instead of a backlog of small
+/// ones). Each message is built and serialised once and queued to every watcher's own bounded outbox
+/// (<see cref="Watcher"/>), so a slow watcher never delays the others.
 /// </summary>
 public sealed class LabBroadcaster : BackgroundService
 {
     private readonly Channel<SessionChange> _changes = Channel.CreateUnbounded<SessionChange>(new UnboundedChannelOptions { SingleReader = true });
     private readonly LabService _lab;
-    private readonly IHubContext<LabHub, ILabClient> _hub;
     private readonly WatchRegistry _watchers;
 
     /// <summary>Subscribes to the session service.</summary>
-    public LabBroadcaster(LabService lab, IHubContext<LabHub, ILabClient> hub, WatchRegistry watchers)
+    public LabBroadcaster(LabService lab, WatchRegistry watchers)
     {
         ArgumentNullException.ThrowIfNull(lab);
         _lab = lab;
-        _hub = hub;
         _watchers = watchers;
         lab.Changed += change =>
         {
@@ -45,14 +44,13 @@ public sealed class LabBroadcaster : BackgroundService
             }
             foreach (var group in batch.GroupBy(c => c.SessionId))
             {
-                await SendAsync(group.Key, group.ToList()).ConfigureAwait(false);
+                Publish(group.Key, group.ToList());
             }
         }
     }
 
-    private async Task SendAsync(string sessionId, List<SessionChange> changes)
+    private void Publish(string sessionId, List<SessionChange> changes)
     {
-        var clients = _hub.Clients.Group(LabHub.Group(sessionId));
         var events = new List<EventView>();
         SessionChange? last = null;
         foreach (var change in changes)
@@ -60,14 +58,15 @@ public sealed class LabBroadcaster : BackgroundService
             switch (change.Kind)
             {
                 case SessionChangeKind.Deleted:
-                    await clients.SessionDeleted(sessionId).ConfigureAwait(false);
+                    Flush();
+                    _watchers.Publish(Broadcast.Delete(sessionId));
                     return;
                 case SessionChangeKind.Rewound:
-                    await Flush().ConfigureAwait(false);
+                    Flush();
                     var host = _lab.Find(sessionId);
                     if (host is not null && change.Snapshot is not null)
                     {
-                        await clients.SessionRewound(SessionView.From(host, change.Snapshot)).ConfigureAwait(false);
+                        _watchers.Publish(Broadcast.Rewind(SessionView.From(host, change.Snapshot)));
                     }
                     break;
                 default:
@@ -76,9 +75,9 @@ public sealed class LabBroadcaster : BackgroundService
                     break;
             }
         }
-        await Flush().ConfigureAwait(false);
+        Flush();
 
-        async Task Flush()
+        void Flush()
         {
             if (events.Count == 0 || last?.Snapshot is null)
             {
@@ -87,7 +86,7 @@ public sealed class LabBroadcaster : BackgroundService
             var host = _lab.Find(sessionId);
             if (host is not null)
             {
-                await clients.SessionEvents(new SessionEventsMessage(sessionId, events.ToList(), SessionView.From(host, last.Snapshot))).ConfigureAwait(false);
+                _watchers.Publish(Broadcast.Appended(new SessionEventsMessage(sessionId, events.ToList(), SessionView.From(host, last.Snapshot))));
             }
             events.Clear();
         }

@@ -15,6 +15,12 @@ public interface ILabClient
 
     /// <summary>The session was rewound: its trace restarts; watch again from <c>session.eventCount</c>.</summary>
     Task SessionRewound(SessionView session);
+
+    /// <summary>
+    /// This connection fell more than <c>ConnLab:WatchBuffer</c> events behind and no longer watches the session:
+    /// nothing from <paramref name="resumeFrom"/> on was sent. Call <c>Watch(sessionId, resumeFrom)</c> to catch up.
+    /// </summary>
+    Task SessionLagged(string sessionId, long resumeFrom);
 }
 
 /// <summary>A batch of a session's events.</summary>
@@ -30,18 +36,17 @@ public sealed record SessionEventsMessage(string SessionId, IReadOnlyList<EventV
 public sealed record WatchAnswer(SessionView Session, IReadOnlyList<EventView> Events, long NextIndex);
 
 /// <summary>
-/// The live hub for dashboards (<c>/hubs/lab</c>). It holds no state: group membership is the subscription, and
-/// <see cref="LabBroadcaster"/> pushes every committed change to the session's group, whoever drove it.
+/// The live hub for dashboards (<c>/hubs/lab</c>). A watch is a subscription kept by <see cref="WatchRegistry"/>; the
+/// <see cref="LabBroadcaster"/> pushes every committed change to it, whoever drove the change (REST, gRPC, live mode).
 /// </summary>
-public sealed class LabHub(LabService lab, WatchRegistry watchers) : Hub<ILabClient>
+public sealed class LabHub(LabService lab, WatchRegistry watchers, LabHubLifetimeManager connections) : Hub<ILabClient>
 {
-    /// <summary>The group of a session's watchers.</summary>
-    public static string Group(string sessionId) => $"session:{sessionId}";
-
     /// <summary>
-    /// Joins the session's group and returns its snapshot with the events from <paramref name="fromIndex"/>. Joining and
-    /// reading happen under the session's gate, so no committed event falls between them; a reconnecting client
-    /// calls Watch again with its last index + 1 and continues without a gap.
+    /// Watches a session: returns its snapshot with the events from <paramref name="fromIndex"/>, then pushes every
+    /// later event, starting at <see cref="WatchAnswer.NextIndex"/>, with no gap and no duplicate. The subscription is
+    /// taken under the session's gate together with the snapshot, so no change can fall between them. A reconnecting
+    /// client calls Watch again with its last index + 1. Pushes are held until just after the answer is sent; a client
+    /// should still apply batches by index (skip what it has, hold a batch that starts beyond what it has).
     /// </summary>
     public async Task<WatchAnswer> Watch(string sessionId, long fromIndex)
     {
@@ -49,34 +54,40 @@ public sealed class LabHub(LabService lab, WatchRegistry watchers) : Hub<ILabCli
         {
             throw new HubException("fromIndex must not be negative");
         }
+        var connection = connections.Connection(Context.ConnectionId) ?? throw new HubException("the connection is closing");
+        Watcher? watcher = null;
         var answer = await lab.ReadAsync(sessionId, h =>
         {
             var snapshot = h.Session.Snapshot();
             var events = h.Session.Events;
             var from = (int)Math.Min(fromIndex, events.Count);
+            watcher = watchers.Watch(connection, sessionId, snapshot.EventCount);
             return (snapshot, events.Skip(from).Select(EventView.Of).ToList(), h);
         }, Context.ConnectionAborted).ConfigureAwait(false);
         if (answer.Error is not null)
         {
             throw new HubException(answer.Error.Message);
         }
-        await Groups.AddToGroupAsync(Context.ConnectionId, Group(sessionId), Context.ConnectionAborted).ConfigureAwait(false);
-        watchers.Watch(Context.ConnectionId, sessionId);
+        if (watcher is null)
+        {
+            throw new HubException($"a connection may watch at most {lab.Options.MaxWatchesPerConnection} sessions at once; unwatch one first");
+        }
+        _ = ReleaseAfterAnswerAsync(watcher);
         var (snapshot, backlog, host) = answer.Value;
         return new WatchAnswer(SessionView.From(host, snapshot), backlog, snapshot.EventCount);
     }
 
-    /// <summary>Leaves the session's group.</summary>
+    /// <summary>Stops watching the session.</summary>
     public Task Unwatch(string sessionId)
     {
         watchers.Unwatch(Context.ConnectionId, sessionId);
-        return Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(sessionId));
+        return Task.CompletedTask;
     }
 
-    /// <inheritdoc />
-    public override Task OnDisconnectedAsync(Exception? exception)
+    private static async Task ReleaseAfterAnswerAsync(Watcher watcher)
     {
-        watchers.Disconnected(Context.ConnectionId);
-        return base.OnDisconnectedAsync(exception);
+        // SignalR writes the answer as soon as Watch returns; holding pushes a moment longer keeps them behind it.
+        await Task.Delay(1).ConfigureAwait(false);
+        watcher.Release();
     }
 }

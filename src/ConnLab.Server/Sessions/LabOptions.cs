@@ -30,8 +30,13 @@ public sealed class LabOptions
     public int RequestsPerMinutePerClient { get; set; } = 600;
     /// <summary>Answer a command only once its commands and events are on disk (group-committed); false answers at once.</summary>
     public bool DurableWrites { get; set; } = true;
-    /// <summary>Changes a gRPC watcher may fall behind by before its stream ends with ResourceExhausted.</summary>
+    /// <summary>
+    /// Changes a gRPC watcher, or events a SignalR watcher, may fall behind by before it is cut off with the index to
+    /// resume from (gRPC: ResourceExhausted and a <c>resume-from</c> trailer; SignalR: <c>SessionLagged</c>).
+    /// </summary>
     public int WatchBuffer { get; set; } = 10_000;
+    /// <summary>Most sessions one SignalR connection may watch at once.</summary>
+    public int MaxWatchesPerConnection { get; set; } = 64;
     /// <summary>Most rows one group commit writes.</summary>
     public int WriteBatchSize { get; set; } = 2000;
 

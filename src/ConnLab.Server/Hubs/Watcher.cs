@@ -1,0 +1,180 @@
+using ConnLab.Server.Api;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+
+namespace ConnLab.Server.Hubs;
+
+/// <summary>One committed change of a session, built once and serialised once for all of its watchers.</summary>
+internal sealed class Broadcast
+{
+    private Broadcast(SessionEventsMessage? events, SessionView? rewound, string sessionId, SerializedHubMessage message)
+    {
+        Events = events;
+        Rewound = rewound;
+        SessionId = sessionId;
+        Message = message;
+    }
+
+    public SessionEventsMessage? Events { get; }
+    public SessionView? Rewound { get; }
+    public string SessionId { get; }
+    public SerializedHubMessage Message { get; }
+    public bool Deleted => Events is null && Rewound is null;
+
+    public static Broadcast Appended(SessionEventsMessage events) => new(events, null, events.SessionId, Invocation(nameof(ILabClient.SessionEvents), events));
+    public static Broadcast Rewind(SessionView session) => new(null, session, session.Id, Invocation(nameof(ILabClient.SessionRewound), session));
+    public static Broadcast Delete(string sessionId) => new(null, null, sessionId, Invocation(nameof(ILabClient.SessionDeleted), sessionId));
+
+    public static SerializedHubMessage Invocation(string target, params object?[] args) => new(new InvocationMessage(target, args));
+}
+
+/// <summary>
+/// One connection's watch of one session: a bounded outbox written to the connection by a single sender, in order.
+/// A watcher that falls more than <c>WatchBuffer</c> events behind is cut off with <c>SessionLagged</c> and the index to
+/// resume from, so a client that stops reading costs a bounded amount of memory and never delays the session or the
+/// other watchers.
+/// </summary>
+internal sealed class Watcher(HubConnectionContext connection, string sessionId, long nextIndex, int limit, Action<Watcher> cutOff)
+{
+    private readonly Queue<(SerializedHubMessage Message, int Events, long NextAfter)> _outbox = new();
+    private readonly Lock _gate = new();
+    private long _nextIndex = nextIndex;   // the index of the next event to enqueue
+    private long _deliveredTo = nextIndex; // the index after the last event handed to the connection
+    private int _pending;
+    private bool _sending;
+    private bool _held = true;
+    private bool _ended;
+
+    public string ConnectionId => connection.ConnectionId;
+    public string SessionId => sessionId;
+
+    /// <summary>Starts sending; until then changes only queue (so the Watch answer goes out first).</summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            _held = false;
+        }
+        Pump();
+    }
+
+    /// <summary>Stops the watcher; anything queued is dropped.</summary>
+    public void End()
+    {
+        lock (_gate)
+        {
+            _ended = true;
+            _outbox.Clear();
+            _pending = 0;
+        }
+    }
+
+    /// <summary>Queues a change, skipping events the watcher already has (those its Watch answer carried).</summary>
+    public void Offer(Broadcast change)
+    {
+        var lagged = false;
+        lock (_gate)
+        {
+            if (_ended)
+            {
+                return;
+            }
+            if (change.Events is { } batch)
+            {
+                var events = batch.Events;
+                if (events.Count == 0 || events[^1].Index < _nextIndex)
+                {
+                    return;
+                }
+                var message = change.Message;
+                if (events[0].Index < _nextIndex)
+                {
+                    // Only right after Watch: the batch straddles the answer's snapshot; send this watcher the rest.
+                    var from = _nextIndex;
+                    batch = batch with { Events = events.Where(e => e.Index >= from).ToList() };
+                    message = Broadcast.Invocation(nameof(ILabClient.SessionEvents), batch);
+                }
+                _nextIndex = events[^1].Index + 1;
+                if (_pending + batch.Events.Count > limit)
+                {
+                    lagged = true;
+                    CutOff();
+                }
+                else
+                {
+                    _pending += batch.Events.Count;
+                    _outbox.Enqueue((message, batch.Events.Count, _nextIndex));
+                }
+            }
+            else if (change.Rewound is { } session)
+            {
+                _nextIndex = session.EventCount;
+                _outbox.Enqueue((change.Message, 0, _nextIndex));
+            }
+            else
+            {
+                _outbox.Enqueue((change.Message, 0, _nextIndex));
+                _ended = true;
+            }
+        }
+        if (lagged)
+        {
+            cutOff(this);
+        }
+        Pump();
+    }
+
+    private void CutOff()
+    {
+        // Everything not yet handed to the connection is dropped; the client watches again from there.
+        _outbox.Clear();
+        _pending = 0;
+        _ended = true;
+        _outbox.Enqueue((Broadcast.Invocation(nameof(ILabClient.SessionLagged), sessionId, _deliveredTo), 0, _deliveredTo));
+    }
+
+    private void Pump()
+    {
+        lock (_gate)
+        {
+            if (_sending || _held || _outbox.Count == 0)
+            {
+                return;
+            }
+            _sending = true;
+        }
+        _ = SendAsync();
+    }
+
+    private async Task SendAsync()
+    {
+        while (true)
+        {
+            SerializedHubMessage message;
+            lock (_gate)
+            {
+                if (!_outbox.TryDequeue(out var item))
+                {
+                    _sending = false;
+                    return;
+                }
+                _pending -= item.Events;
+                _deliveredTo = item.NextAfter;
+                message = item.Message;
+            }
+            try
+            {
+                await connection.WriteAsync(message).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or InvalidOperationException or IOException)
+            {
+                End(); // the connection is going away; OnDisconnected removes the watch
+                lock (_gate)
+                {
+                    _sending = false;
+                }
+                return;
+            }
+        }
+    }
+}
