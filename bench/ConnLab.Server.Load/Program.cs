@@ -1,6 +1,6 @@
 using ConnLab.Server.Load;
 
-// dotnet run -c Release --project bench/ConnLab.Server.Load -- [rest|writer|all] [seconds]
+// dotnet run -c Release --project bench/ConnLab.Server.Load -- [memory|writer|rest|grpc|signalr|all] [seconds] [--async]
 var mode = args.Length > 0 ? args[0] : "all";
 if (mode == "bare-app")
 {
@@ -19,4 +19,12 @@ if (mode is "writer" or "all")
 if (mode is "rest" or "all")
 {
     await RestLoad.RunAsync(concurrency: 64, TimeSpan.FromSeconds(seconds), durable: !args.Contains("--async"));
+}
+if (mode is "grpc" or "all")
+{
+    await GrpcLoad.RunAsync(streams: 64, TimeSpan.FromSeconds(seconds), durable: !args.Contains("--async"));
+}
+if (mode is "signalr" or "all")
+{
+    await SignalRLoad.RunAsync(TimeSpan.FromSeconds(seconds));
 }

@@ -14,7 +14,7 @@ namespace ConnLab.Server.Tests;
 /// <summary>SignalR watchers that fall behind or ask for too much, over real Kestrel WebSockets.</summary>
 public sealed class HubSlowConsumerTests : IDisposable
 {
-    private const int WatchBuffer = 300;
+    private const int WatchBuffer = 2000; // events: enough that the reading watcher never lags on a busy machine
     private readonly LabFactory _factory;
     private readonly string _http;
 
@@ -142,7 +142,7 @@ public sealed class HubSlowConsumerTests : IDisposable
         // ~60 KB of data per round, each round far more text than the stalled client's socket buffers hold.
         var registry = _factory.Services.GetRequiredService<WatchRegistry>();
         long total = 0;
-        for (var round = 0; round < 60 && (round < 5 || registry.Count(id) > 1); round++)
+        for (var round = 0; round < 400 && (round < 5 || registry.Count(id) > 1); round++)
         {
             (await http.PostAsJsonAsync($"/api/sessions/{id}/endpoints/client/send", new { data = new string('x', 60_000) })).EnsureSuccessStatusCode();
             var run = (await (await http.PostAsync($"/api/sessions/{id}/run", null)).Content.ReadFromJsonAsync<JsonNode>())!;
@@ -193,6 +193,56 @@ public sealed class HubSlowConsumerTests : IDisposable
         lock (list)
         {
             return list.Count;
+        }
+    }
+
+    [Fact]
+    public async Task Snapshots_ride_along_at_most_every_interval_and_a_quiet_session_gets_its_final_one()
+    {
+        var (http, id, _) = await Established();
+        using var _http1 = http;
+        var hub = new HubConnectionBuilder().WithUrl($"{_http}/hubs/lab", o => o.Transports = HttpTransportType.WebSockets).Build();
+        await using var _hub = hub;
+        var messages = new List<(long Events, long? Step, DateTime At)>();
+        hub.On<JsonNode>(nameof(ILabClient.SessionEvents), m =>
+        {
+            lock (messages)
+            {
+                messages.Add((m["events"]!.AsArray().Count, m["session"]?["step"]!.GetValue<long>(), DateTime.UtcNow));
+            }
+        });
+        await hub.StartAsync();
+        var next = (await hub.InvokeAsync<JsonNode>("Watch", id, 0L))["nextIndex"]!.GetValue<long>();
+        (await http.PostAsJsonAsync($"/api/sessions/{id}/endpoints/client/send", new { data = new string('x', 20_000) })).EnsureSuccessStatusCode();
+        long step = 0, total = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 30; i++) // one step per call: many small batches, quicker than the snapshot interval
+        {
+            var answer = (await (await http.PostAsync($"/api/sessions/{id}/step", null)).Content.ReadFromJsonAsync<JsonNode>())!;
+            step = answer["session"]!["step"]!.GetValue<long>();
+            total = answer["session"]!["eventCount"]!.GetValue<long>();
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && LastSnapshotStep() != step)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(step, LastSnapshotStep());
+        var most = (int)(clock.Elapsed / LabBroadcaster.SnapshotInterval) + 2;
+        lock (messages)
+        {
+            var snapshots = messages.Count(m => m.Step is not null);
+            Assert.True(snapshots <= most, $"{snapshots} snapshots in {clock.ElapsedMilliseconds} ms");
+            Assert.Equal(total - next, messages.Sum(m => m.Events)); // every event pushed, none twice
+            Assert.Contains(messages, m => m.Step is null); // batches between snapshots come without one
+        }
+
+        long? LastSnapshotStep()
+        {
+            lock (messages)
+            {
+                return messages.LastOrDefault(m => m.Step is not null).Step;
+            }
         }
     }
 

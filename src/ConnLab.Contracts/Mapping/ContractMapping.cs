@@ -130,6 +130,7 @@ public static class ContractMapping
             TimeMs = snapshot.TimeUs / 1000.0,
             Step = snapshot.Step,
             EventCount = snapshot.EventCount,
+            InFlightCount = snapshot.InFlightCount,
             Client = snapshot.Client.ToProto(),
             Server = snapshot.Server.ToProto(),
         };

@@ -21,8 +21,15 @@ public sealed record SessionSnapshot
     public required EndpointView Server { get; init; }
     /// <summary>Every socket on both hosts (listeners, half-open entries, TIME_WAIT leftovers), as netstat would list them.</summary>
     public required IReadOnlyList<EndpointView> Sockets { get; init; }
-    /// <summary>Segments on the wire, earliest arrival first.</summary>
+    /// <summary>
+    /// Segments on the wire, earliest arrival first: at most <see cref="InFlightListed"/> of them, since a flood puts
+    /// up to 100,000 in flight and a snapshot is taken after every command.
+    /// </summary>
     public required IReadOnlyList<InFlightView> InFlight { get; init; }
+    /// <summary>How many segments are on the wire in all (<see cref="InFlight"/> lists the earliest).</summary>
+    public int InFlightCount { get; init; }
+    /// <summary>Most in-flight segments a snapshot lists.</summary>
+    public const int InFlightListed = 256;
     /// <summary>Running timers, earliest first.</summary>
     public required IReadOnlyList<TimerView> Timers { get; init; }
     /// <summary>The server's listener, if it is listening.</summary>

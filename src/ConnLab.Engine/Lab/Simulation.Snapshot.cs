@@ -113,7 +113,8 @@ internal sealed partial class Simulation
             Client = ViewOf(EndpointRole.Client),
             Server = ViewOf(EndpointRole.Server),
             Sockets = sockets,
-            InFlight = Link.Snapshot().Select(f => new InFlightView(f.Segment, f.DeliverAtUs)).ToList(),
+            InFlight = Link.Snapshot(SessionSnapshot.InFlightListed).Select(f => new InFlightView(f.Segment, f.DeliverAtUs)).ToList(),
+            InFlightCount = Link.Count,
             Timers = timers,
             Listener = listener is null ? null : new ListenerView
             {

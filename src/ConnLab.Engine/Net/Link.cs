@@ -100,10 +100,37 @@ internal sealed class Link
         return due;
     }
 
-    public List<InFlight> Snapshot()
+    /// <summary>The <paramref name="max"/> earliest segments in flight, earliest arrival first.</summary>
+    public List<InFlight> Snapshot(int max)
     {
-        var list = new List<InFlight>(_inFlight.Values);
-        list.Sort(static (a, b) => a.DeliverAtUs != b.DeliverAtUs ? a.DeliverAtUs.CompareTo(b.DeliverAtUs) : a.Segment.Id.CompareTo(b.Segment.Id));
+        if (_inFlight.Count <= max)
+        {
+            var all = new List<InFlight>(_inFlight.Values);
+            all.Sort(Earliest);
+            return all;
+        }
+        // A flood keeps tens of thousands in flight: select the earliest without sorting them all.
+        var heap = new PriorityQueue<InFlight, InFlight>(max + 1, Comparer<InFlight>.Create(static (a, b) => Earliest(b, a)));
+        foreach (var f in _inFlight.Values)
+        {
+            if (heap.Count < max)
+            {
+                heap.Enqueue(f, f);
+            }
+            else if (Earliest(f, heap.Peek()) < 0)
+            {
+                heap.EnqueueDequeue(f, f);
+            }
+        }
+        var list = new List<InFlight>(max);
+        while (heap.TryDequeue(out var f, out _))
+        {
+            list.Add(f);
+        }
+        list.Reverse();
         return list;
     }
+
+    private static int Earliest(InFlight a, InFlight b) =>
+        a.DeliverAtUs != b.DeliverAtUs ? a.DeliverAtUs.CompareTo(b.DeliverAtUs) : a.Segment.Id.CompareTo(b.Segment.Id);
 }

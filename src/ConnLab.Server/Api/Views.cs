@@ -43,8 +43,12 @@ public sealed record SegmentView(long Id, string Src, string Dst, uint Seq, uint
 public sealed record EventView(long Index, long Step, double TimeMs, string Kind, string Endpoint, SegmentView? Segment, string? From,
     string? To, string? Timer, double? DueMs, string Rule, string Explanation, string Reference)
 {
-    internal static EventView Of(LabEvent e) => new(e.Index, e.Step, e.TimeMs, e.Kind.ToName(), e.Endpoint,
-        e.Segment is null ? null : SegmentView.From(e.Segment), e.From?.ToName(), e.To?.ToName(), e.Timer?.ToName(),
+    internal static EventView Of(LabEvent e) => Of(e, payload: true);
+
+    /// <summary>The event; <paramref name="payload"/> false leaves segment payloads out (live pushes: a dashboard draws
+    /// lengths, and octets would multiply a bulk transfer's push size by ten; REST <c>/events</c> and the pcap have them).</summary>
+    internal static EventView Of(LabEvent e, bool payload) => new(e.Index, e.Step, e.TimeMs, e.Kind.ToName(), e.Endpoint,
+        e.Segment is null ? null : SegmentView.From(e.Segment, payload), e.From?.ToName(), e.To?.ToName(), e.Timer?.ToName(),
         e.DueUs == 0 ? null : e.DueUs / 1000.0, Explanations.NameOf(e.Rule), e.Explanation, e.Reference);
 }
 
@@ -66,15 +70,18 @@ public sealed record InFlightView(SegmentView Segment, double DeliverAtMs);
 /// <summary>A running timer.</summary>
 public sealed record TimerView(string Endpoint, string Kind, double DueMs);
 
-/// <summary>The whole session at one moment (architecture §3 "Session snapshot").</summary>
+/// <summary>
+/// The whole session at one moment (architecture §3 "Session snapshot"). <c>inFlight</c> lists the earliest 256 segments
+/// on the wire; <c>inFlightCount</c> counts them all.
+/// </summary>
 public sealed record SessionView(string Id, string Name, string Profile, ulong Seed, double TimeMs, long Step, long EventCount,
-    EndpointsView Endpoints, IReadOnlyList<SocketView> Sockets, IReadOnlyList<InFlightView> InFlight, IReadOnlyList<TimerView> Timers,
+    EndpointsView Endpoints, IReadOnlyList<SocketView> Sockets, IReadOnlyList<InFlightView> InFlight, int InFlightCount, IReadOnlyList<TimerView> Timers,
     ListenerView? Listener, IReadOnlyList<ConnectionSummary> Connections, string? Problem, double? LiveSpeed = null)
 {
     internal static SessionView From(SessionHost host, SessionSnapshot s) => new(host.Id, host.Name, s.Profile, s.Seed, s.TimeUs / 1000.0,
         s.Step, s.EventCount, new EndpointsView(SocketView.From(s.Client), SocketView.From(s.Server)),
         s.Sockets.Select(SocketView.From).ToList(),
-        s.InFlight.Select(f => new InFlightView(SegmentView.From(f.Segment, payload: false), f.DeliverAtUs / 1000.0)).ToList(),
+        s.InFlight.Select(f => new InFlightView(SegmentView.From(f.Segment, payload: false), f.DeliverAtUs / 1000.0)).ToList(), s.InFlightCount,
         s.Timers.Select(t => new TimerView(t.Endpoint, t.Kind.ToName(), t.DueUs / 1000.0)).ToList(),
         s.Listener, s.Connections, host.Problem, host.LiveSpeed);
 }

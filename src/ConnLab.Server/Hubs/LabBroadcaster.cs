@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ConnLab.Engine.Lab;
 using ConnLab.Server.Api;
 using ConnLab.Server.Sessions;
 
@@ -8,11 +9,18 @@ namespace ConnLab.Server.Hubs;
 /// Turns committed changes into SignalR messages for each watched session, in commit order, coalescing what queued up
 /// meanwhile into one message per session (a busy session sends fewer, larger batches instead of a backlog of small
 /// ones). Each message is built and serialised once and queued to every watcher's own bounded outbox
-/// (<see cref="Watcher"/>), so a slow watcher never delays the others.
+/// (<see cref="Watcher"/>), so a slow watcher never delays the others. The session snapshot, the bulk of a message,
+/// rides along at most every <see cref="SnapshotInterval"/>; a session that goes quiet gets its last one within an
+/// interval, so dashboards always settle on the exact final state.
 /// </summary>
 public sealed class LabBroadcaster : BackgroundService
 {
-    private readonly Channel<SessionChange> _changes = Channel.CreateUnbounded<SessionChange>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Most often a session's snapshot rides along with its events; in between, batches carry events only.</summary>
+    public static readonly TimeSpan SnapshotInterval = TimeSpan.FromMilliseconds(50);
+
+    // Null is a clock tick: time to send the snapshots held back by SnapshotInterval.
+    private readonly Channel<SessionChange?> _changes = Channel.CreateUnbounded<SessionChange?>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, (long SentAt, SessionSnapshot? Held)> _snapshots = new(StringComparer.Ordinal);
     private readonly LabService _lab;
     private readonly WatchRegistry _watchers;
 
@@ -34,19 +42,94 @@ public sealed class LabBroadcaster : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _ = TickAsync(stoppingToken);
         var batch = new List<SessionChange>();
         while (await _changes.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
         {
             batch.Clear();
+            var tick = false;
             while (batch.Count < 1000 && _changes.Reader.TryRead(out var change))
             {
-                batch.Add(change);
+                if (change is null)
+                {
+                    tick = true;
+                }
+                else
+                {
+                    batch.Add(change);
+                }
             }
             foreach (var group in batch.GroupBy(c => c.SessionId))
             {
                 Publish(group.Key, group.ToList());
             }
+            if (tick)
+            {
+                SendHeldSnapshots();
+            }
         }
+    }
+
+    private async Task TickAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SnapshotInterval / 2);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                if (_snapshotsHeld > 0)
+                {
+                    _changes.Writer.TryWrite(null);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // shutting down
+        }
+    }
+
+    private volatile int _snapshotsHeld;
+
+    /// <summary>The trailing edge: a session that went quiet gets its latest snapshot within one interval.</summary>
+    private void SendHeldSnapshots()
+    {
+        var now = Environment.TickCount64;
+        foreach (var (sessionId, (sentAt, held)) in _snapshots.ToList())
+        {
+            if (held is null)
+            {
+                if (now - sentAt > 60_000)
+                {
+                    _snapshots.Remove(sessionId); // forget sessions long quiet
+                }
+                continue;
+            }
+            if (now - sentAt < SnapshotInterval.TotalMilliseconds)
+            {
+                continue;
+            }
+            _snapshots[sessionId] = (now, null);
+            if (_lab.Find(sessionId) is { } host)
+            {
+                _watchers.Publish(Broadcast.Appended(new SessionEventsMessage(sessionId, [], SessionView.From(host, held))));
+            }
+        }
+        _snapshotsHeld = _snapshots.Values.Count(v => v.Held is not null);
+    }
+
+    /// <summary>The snapshot to send with a batch now, or null to hold it back (the tick sends the latest one).</summary>
+    private SessionView? SnapshotFor(SessionHost host, SessionSnapshot snapshot)
+    {
+        var now = Environment.TickCount64;
+        if (_snapshots.TryGetValue(host.Id, out var last) && now - last.SentAt < SnapshotInterval.TotalMilliseconds)
+        {
+            _snapshots[host.Id] = (last.SentAt, snapshot);
+            _snapshotsHeld = 1;
+            return null;
+        }
+        _snapshots[host.Id] = (now, null);
+        return SessionView.From(host, snapshot);
     }
 
     private void Publish(string sessionId, List<SessionChange> changes)
@@ -59,6 +142,7 @@ public sealed class LabBroadcaster : BackgroundService
             {
                 case SessionChangeKind.Deleted:
                     Flush();
+                    _snapshots.Remove(sessionId);
                     _watchers.Publish(Broadcast.Delete(sessionId));
                     return;
                 case SessionChangeKind.Rewound:
@@ -66,11 +150,12 @@ public sealed class LabBroadcaster : BackgroundService
                     var host = _lab.Find(sessionId);
                     if (host is not null && change.Snapshot is not null)
                     {
+                        _snapshots[sessionId] = (Environment.TickCount64, null);
                         _watchers.Publish(Broadcast.Rewind(SessionView.From(host, change.Snapshot)));
                     }
                     break;
                 default:
-                    events.AddRange(change.Events.Select(EventView.Of));
+                    events.AddRange(change.Events.Select(e => EventView.Of(e, payload: false)));
                     last = change;
                     break;
             }
@@ -86,7 +171,7 @@ public sealed class LabBroadcaster : BackgroundService
             var host = _lab.Find(sessionId);
             if (host is not null)
             {
-                _watchers.Publish(Broadcast.Appended(new SessionEventsMessage(sessionId, events.ToList(), SessionView.From(host, last.Snapshot))));
+                _watchers.Publish(Broadcast.Appended(new SessionEventsMessage(sessionId, events.ToList(), SnapshotFor(host, last.Snapshot))));
             }
             events.Clear();
         }

@@ -7,7 +7,11 @@ namespace ConnLab.Server.Hubs;
 /// <summary>What the server calls on dashboard clients.</summary>
 public interface ILabClient
 {
-    /// <summary>New events of a watched session (batched, in index order) and the session afterwards.</summary>
+    /// <summary>
+    /// New events of a watched session (batched, in index order; segments without payload octets, which REST
+    /// <c>/events</c> carries) and the session afterwards. The snapshot comes at most
+    /// every 50 ms (null in between), and on its own (no events) when the session has gone quiet since the last one.
+    /// </summary>
     Task SessionEvents(SessionEventsMessage message);
 
     /// <summary>The session was deleted.</summary>
@@ -26,7 +30,7 @@ public interface ILabClient
 /// <summary>A batch of a session's events.</summary>
 /// <param name="SessionId">The session.</param>
 /// <param name="Events">Events in index order.</param>
-/// <param name="Session">The session after the last of them.</param>
+/// <param name="Session">The session after the last of them, or null when held back (see <see cref="ILabClient.SessionEvents"/>).</param>
 public sealed record SessionEventsMessage(string SessionId, IReadOnlyList<EventView> Events, SessionView? Session);
 
 /// <summary>The answer to <see cref="LabHub.Watch"/>: the session now and every event from the asked index.</summary>
@@ -62,7 +66,7 @@ public sealed class LabHub(LabService lab, WatchRegistry watchers, LabHubLifetim
             var events = h.Session.Events;
             var from = (int)Math.Min(fromIndex, events.Count);
             watcher = watchers.Watch(connection, sessionId, snapshot.EventCount);
-            return (snapshot, events.Skip(from).Select(EventView.Of).ToList(), h);
+            return (snapshot, events.Skip(from).Select(e => EventView.Of(e, payload: false)).ToList(), h);
         }, Context.ConnectionAborted).ConfigureAwait(false);
         if (answer.Error is not null)
         {

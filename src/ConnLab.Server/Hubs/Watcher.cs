@@ -72,56 +72,63 @@ internal sealed class Watcher(HubConnectionContext connection, string sessionId,
     /// <summary>Queues a change, skipping events the watcher already has (those its Watch answer carried).</summary>
     public void Offer(Broadcast change)
     {
-        var lagged = false;
+        bool lagged;
         lock (_gate)
         {
             if (_ended)
             {
                 return;
             }
-            if (change.Events is { } batch)
+            lagged = change switch
             {
-                var events = batch.Events;
-                if (events.Count == 0 || events[^1].Index < _nextIndex)
-                {
-                    return;
-                }
-                var message = change.Message;
-                if (events[0].Index < _nextIndex)
-                {
-                    // Only right after Watch: the batch straddles the answer's snapshot; send this watcher the rest.
-                    var from = _nextIndex;
-                    batch = batch with { Events = events.Where(e => e.Index >= from).ToList() };
-                    message = Broadcast.Invocation(nameof(ILabClient.SessionEvents), batch);
-                }
-                _nextIndex = events[^1].Index + 1;
-                if (_pending + batch.Events.Count > limit)
-                {
-                    lagged = true;
-                    CutOff();
-                }
-                else
-                {
-                    _pending += batch.Events.Count;
-                    _outbox.Enqueue((message, batch.Events.Count, _nextIndex));
-                }
-            }
-            else if (change.Rewound is { } session)
-            {
-                _nextIndex = session.EventCount;
-                _outbox.Enqueue((change.Message, 0, _nextIndex));
-            }
-            else
-            {
-                _outbox.Enqueue((change.Message, 0, _nextIndex));
-                _ended = true;
-            }
+                { Events: { } batch } => Queue(change.Message, batch),
+                { Rewound: { } session } => Control(change.Message, session.EventCount),
+                _ => Control(change.Message, _nextIndex, last: true),
+            };
         }
         if (lagged)
         {
             cutOff(this);
         }
         Pump();
+    }
+
+    private bool Control(SerializedHubMessage message, long nextIndex, bool last = false)
+    {
+        _nextIndex = nextIndex;
+        _outbox.Enqueue((message, 0, nextIndex));
+        _ended |= last;
+        return false;
+    }
+
+    /// <summary>Queues a batch of events; true if that puts the watcher over its limit (it is then cut off).</summary>
+    private bool Queue(SerializedHubMessage message, SessionEventsMessage batch)
+    {
+        var events = batch.Events;
+        if (events.Count == 0)
+        {
+            return Control(message, _nextIndex); // a held-back snapshot on its own
+        }
+        if (events[^1].Index < _nextIndex)
+        {
+            return false;
+        }
+        if (events[0].Index < _nextIndex)
+        {
+            // Only right after Watch: the batch straddles the answer's snapshot; send this watcher the rest.
+            var from = _nextIndex;
+            batch = batch with { Events = events.Where(e => e.Index >= from).ToList() };
+            message = Broadcast.Invocation(nameof(ILabClient.SessionEvents), batch);
+        }
+        _nextIndex = events[^1].Index + 1;
+        if (_pending + batch.Events.Count > limit)
+        {
+            CutOff();
+            return true;
+        }
+        _pending += batch.Events.Count;
+        _outbox.Enqueue((message, batch.Events.Count, _nextIndex));
+        return false;
     }
 
     private void CutOff()

@@ -33,6 +33,35 @@ public class SessionTests
     private static byte[][] Encoded(LabSession s) => s.Events.Select(EventCodec.Encode).ToArray();
 
     [Fact]
+    public void A_snapshot_lists_the_earliest_256_segments_in_flight_and_counts_them_all()
+    {
+        var s = LabSession.Create(new SessionConfig { Link = new LinkConfig { DelayMs = 10, JitterMs = 8 }, Seed = 3 });
+        s.Execute(new EndpointCommand(Server, EndpointAction.Listen));
+        Assert.Null(s.Execute(new SynFloodCommand(1000)).Error);
+        var snapshot = s.Snapshot();
+        Assert.Equal(1000, snapshot.InFlightCount);
+        Assert.Equal(SessionSnapshot.InFlightListed, snapshot.InFlight.Count);
+        var order = snapshot.InFlight.Select(f => (f.DeliverAtUs, f.Segment.Id)).ToList();
+        Assert.Equal(order.Order().ToList(), order);
+        // The listed ones are the earliest: the first 256 flood SYNs delivered are exactly them, in that order
+        // (SYN-ACKs sent meanwhile have higher ids and are left out).
+        var floodIds = s.Events.Where(e => e.Kind == EventKind.SegmentSent).Select(e => e.Segment!.Id).ToHashSet();
+        var delivered = new List<long>();
+        for (var i = 0; i < 10_000 && delivered.Count < SessionSnapshot.InFlightListed; i++)
+        {
+            var before = s.Events.Count;
+            s.Execute(new StepCommand());
+            delivered.AddRange(s.Events.Skip(before).Where(e => e.Kind == EventKind.SegmentDelivered && floodIds.Contains(e.Segment!.Id))
+                .Select(e => e.Segment!.Id));
+        }
+        Assert.Equal(order.Select(o => o.Id), delivered);
+
+        s.Execute(new RunCommand(MaxSteps: 100_000));
+        var quiet = s.Snapshot();
+        Assert.Equal((0, 0), (quiet.InFlightCount, quiet.InFlight.Count));
+    }
+
+    [Fact]
     public void Same_seed_and_commands_give_identical_traces_byte_for_byte()
     {
         var a = Drive(Lossy(7));
