@@ -1,0 +1,3 @@
+import './app.css';
+
+document.getElementById('app')!.textContent = 'ConnLab dashboard';
