@@ -81,11 +81,24 @@ export interface ArrowGeometry {
   /** Label anchor (the arrow's midpoint). */
   lx: number;
   ly: number;
+  /** Label rotation in degrees, along the arrow and always reading left to right. */
+  angle: number;
   /** Where a lost segment ends: draw a cross. */
   cross: { x: number; y: number } | null;
   /** In flight: where the segment is now along its way. */
   now: { x: number; y: number } | null;
   dashed: boolean;
+}
+
+/** The angle of the line (x1,y1)→(x2,y2) in degrees, turned so text along it never reads upside down. */
+export function readableAngle(x1: number, y1: number, x2: number, y2: number): number {
+  let a = (Math.atan2(y2 - y1, x2 - x1) * 180) / Math.PI;
+  if (a > 90) {
+    a -= 180;
+  } else if (a < -90) {
+    a += 180;
+  }
+  return Math.round(a * 100) / 100;
 }
 
 /** Flags as people say them: SYN,ACK and FIN,ACK, not the header order's ACK,SYN. */
@@ -281,7 +294,7 @@ export class Ladder {
     const y1 = this.rows[a.startRow].y;
     if (a.fate === 'delivered' && a.endRow !== null) {
       const y2 = this.rows[a.endRow].y;
-      return { x1: xFrom, y1, x2: xTo, y2, lx: (xFrom + xTo) / 2, ly: (y1 + y2) / 2, cross: null, now: null, dashed: false };
+      return { x1: xFrom, y1, x2: xTo, y2, lx: (xFrom + xTo) / 2, ly: (y1 + y2) / 2, angle: readableAngle(xFrom, y1, xTo, y2), cross: null, now: null, dashed: false };
     }
     if (a.fate === 'lost' && a.endRow !== null) {
       // A lost segment ends part of the way across: where it was when it was lost, if that is known, else midway.
@@ -290,14 +303,17 @@ export class Ladder {
       const f = Math.min(0.75, Math.max(0.25, progress));
       const x2 = xFrom + (xTo - xFrom) * f;
       const y2 = this.rows[a.endRow].y;
-      return { x1: xFrom, y1, x2, y2, lx: (xFrom + x2) / 2, ly: (y1 + y2) / 2, cross: { x: x2, y: y2 }, now: null, dashed: false };
+      return {
+        x1: xFrom, y1, x2, y2, lx: (xFrom + x2) / 2, ly: (y1 + y2) / 2, angle: readableAngle(xFrom, y1, x2, y2),
+        cross: { x: x2, y: y2 }, now: null, dashed: false,
+      };
     }
     // In flight: dashed towards where it will arrive, below the present; a dot shows how far it has come.
     const y2 = this.nowY + rowHeight * 2;
     const span = a.dueMs - a.sentMs;
     const f = span > 0 ? Math.min(1, Math.max(0, (nowMs - a.sentMs) / span)) : 0;
     const now = { x: xFrom + (xTo - xFrom) * f, y: y1 + (y2 - y1) * f };
-    return { x1: xFrom, y1, x2: xTo, y2, lx: (xFrom + xTo) / 2, ly: (y1 + y2) / 2, cross: null, now, dashed: true };
+    return { x1: xFrom, y1, x2: xTo, y2, lx: (xFrom + xTo) / 2, ly: (y1 + y2) / 2, angle: readableAngle(xFrom, y1, xTo, y2), cross: null, now, dashed: true };
   }
 
   /** The arrows that cross the band y0..y1 (the part of the drawing on screen), with their geometry. */

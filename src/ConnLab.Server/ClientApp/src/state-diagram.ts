@@ -3,6 +3,8 @@
 import type { LabEvent, TcpState } from './model';
 
 export interface StateNode {
+  /** Box id: the state, or CLOSED_END for the second CLOSED box at the bottom (as in the RFC's figure). */
+  id: string;
   state: TcpState;
   x: number;
   y: number;
@@ -21,17 +23,18 @@ export const DIAGRAM_W = 660;
 export const DIAGRAM_H = 600;
 
 export const nodes: readonly StateNode[] = [
-  { state: 'CLOSED', x: 330, y: 30 },
-  { state: 'LISTEN', x: 330, y: 120 },
-  { state: 'SYN_RECEIVED', x: 130, y: 210 },
-  { state: 'SYN_SENT', x: 530, y: 210 },
-  { state: 'ESTABLISHED', x: 330, y: 300 },
-  { state: 'FIN_WAIT_1', x: 130, y: 390 },
-  { state: 'CLOSE_WAIT', x: 530, y: 390 },
-  { state: 'FIN_WAIT_2', x: 80, y: 480 },
-  { state: 'CLOSING', x: 290, y: 480 },
-  { state: 'LAST_ACK', x: 530, y: 480 },
-  { state: 'TIME_WAIT', x: 190, y: 570 },
+  { id: 'CLOSED', state: 'CLOSED', x: 330, y: 30 },
+  { id: 'LISTEN', state: 'LISTEN', x: 330, y: 120 },
+  { id: 'SYN_RECEIVED', state: 'SYN_RECEIVED', x: 130, y: 210 },
+  { id: 'SYN_SENT', state: 'SYN_SENT', x: 530, y: 210 },
+  { id: 'ESTABLISHED', state: 'ESTABLISHED', x: 330, y: 300 },
+  { id: 'FIN_WAIT_1', state: 'FIN_WAIT_1', x: 130, y: 390 },
+  { id: 'CLOSE_WAIT', state: 'CLOSE_WAIT', x: 530, y: 390 },
+  { id: 'FIN_WAIT_2', state: 'FIN_WAIT_2', x: 80, y: 480 },
+  { id: 'CLOSING', state: 'CLOSING', x: 290, y: 480 },
+  { id: 'LAST_ACK', state: 'LAST_ACK', x: 530, y: 480 },
+  { id: 'TIME_WAIT', state: 'TIME_WAIT', x: 190, y: 570 },
+  { id: 'CLOSED_END', state: 'CLOSED', x: 470, y: 570 },
 ];
 
 export const transitions: readonly Transition[] = [
@@ -57,12 +60,17 @@ export const transitions: readonly Transition[] = [
   { from: 'TIME_WAIT', to: 'CLOSED', label: 'timeout = 2MSL / delete TCB' },
 ];
 
-export function node(state: TcpState): StateNode {
-  const n = nodes.find((x) => x.state === state);
+export function node(id: string): StateNode {
+  const n = nodes.find((x) => x.id === id);
   if (!n) {
-    throw new Error(`unknown state ${state}`);
+    throw new Error(`unknown state ${id}`);
   }
   return n;
+}
+
+/** The box a transition ends in: closing from the bottom of the figure lands in the bottom CLOSED box. */
+export function targetBox(from: TcpState, to: TcpState): string {
+  return to === 'CLOSED' && (from === 'LAST_ACK' || from === 'TIME_WAIT' || from === 'CLOSING' || from === 'FIN_WAIT_2') ? 'CLOSED_END' : to;
 }
 
 /** The transition in the figure, or an off-figure one (RST, abort, timeout: any state to CLOSED). */
@@ -77,7 +85,7 @@ export function findTransition(from: TcpState, to: TcpState): Transition & { inF
  */
 export function edgePath(from: TcpState, to: TcpState): { x1: number; y1: number; x2: number; y2: number } {
   const a = node(from);
-  const b = node(to);
+  const b = node(targetBox(from, to));
   const dx = b.x - a.x;
   const dy = b.y - a.y;
   const len = Math.hypot(dx, dy) || 1;

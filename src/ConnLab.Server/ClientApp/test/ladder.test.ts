@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ladder, arrowText, defaultLayout, direction, displayFlags, rowGap, segmentLabel } from '../src/ladder';
+import { Ladder, arrowText, defaultLayout, direction, displayFlags, readableAngle, rowGap, segmentLabel } from '../src/ladder';
 import { delivered, dropped, ev, handshake, resetIndex, seg, sent } from './fixtures';
 
 const L = defaultLayout;
@@ -147,4 +147,14 @@ test('reset forgets everything (after a rewind the trace is rebuilt)', () => {
   assert.equal(ladder.arrows.length + ladder.rows.length + ladder.notes.length, 0);
   ladder.add(handshake().slice(0, 4));
   assert.equal(ladder.arrows.length, 1);
+});
+
+test('labels run along their arrow and never upside down', () => {
+  assert.equal(readableAngle(0, 0, 100, 0), 0);
+  assert.equal(readableAngle(0, 0, 100, 100), 45);
+  assert.equal(readableAngle(100, 0, 0, 100), -45, 'right to left, going down: still reads left to right');
+  const ladder = new Ladder('10.0.0.1', '10.0.0.2');
+  ladder.add(handshake());
+  const [syn, synAck] = ladder.arrows.map((a) => ladder.geometry(a, 30));
+  assert.ok(syn.angle > 0 && synAck.angle < 0);
 });

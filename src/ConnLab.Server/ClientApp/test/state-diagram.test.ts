@@ -4,8 +4,9 @@ import { DIAGRAM_H, DIAGRAM_W, NODE_H, NODE_W, edgePath, findTransition, lastTra
 import { STATES } from '../src/model';
 import { handshake } from './fixtures';
 
-test('every RFC 9293 state has one box inside the drawing, and no two boxes overlap', () => {
-  assert.deepEqual([...nodes.map((n) => n.state)].sort(), [...STATES].sort());
+test('every RFC 9293 state has a box inside the drawing (CLOSED two, as in the figure), and no two boxes overlap', () => {
+  assert.deepEqual([...new Set(nodes.map((n) => n.state))].sort(), [...STATES].sort());
+  assert.equal(nodes.length, STATES.length + 1);
   for (const n of nodes) {
     assert.ok(n.x - NODE_W / 2 >= 0 && n.x + NODE_W / 2 <= DIAGRAM_W && n.y - NODE_H / 2 >= 0 && n.y + NODE_H / 2 <= DIAGRAM_H, n.state);
   }
@@ -38,4 +39,10 @@ test('lastTransition finds an endpoint\'s newest state change', () => {
   assert.deepEqual(lastTransition(events, 'client'), { from: 'SYN_SENT', to: 'ESTABLISHED', index: 7 });
   assert.deepEqual(lastTransition(events, 'server'), { from: 'SYN_RECEIVED', to: 'ESTABLISHED', index: 10 });
   assert.equal(lastTransition(events.slice(0, 1), 'client'), null);
+});
+
+test('closing from the bottom of the figure ends in the bottom CLOSED box', () => {
+  const p = edgePath('TIME_WAIT', 'CLOSED');
+  assert.ok(p.y2 > 500, 'TIME_WAIT → CLOSED stays at the bottom');
+  assert.ok(edgePath('SYN_SENT', 'CLOSED').y2 < 100, 'SYN_SENT → CLOSED goes to the top box');
 });
