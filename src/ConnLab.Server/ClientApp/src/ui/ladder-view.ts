@@ -119,7 +119,7 @@ export class LadderView {
         : `<text class="note server" x="${serverX + 8}" y="${y}">${esc(n.text)}</text>`);
     }
     for (const { arrow: a, g } of ladder.visible(y0, y1, this.nowMs)) {
-      const cls = `arrow ${a.dir} ${a.fate} ${a.marks.join(' ')}`;
+      const cls = ['arrow', a.dir, a.fate, ...a.marks].join(' ');
       const text = arrowText(a);
       const fate = a.fate === 'lost' ? ' (lost)' : a.fate === 'in-flight' ? ' (in flight)' : '';
       parts.push(`<g class="${cls}" data-seg="${a.key}" role="img" aria-label="${esc(`${a.dir === 'c2s' ? 'client to server' : 'server to client'}: ${text}${fate}`)}">`);
