@@ -19,7 +19,7 @@ export interface PageHost {
 
 declare global {
   interface Window {
-    connlab?: { firstRenderMs?: number; renders: number; events: number; status: LinkStatus };
+    connlab?: { firstRenderMs?: number; firstRenderCostMs?: number; renders: number; events: number; status: LinkStatus };
   }
 }
 
@@ -93,6 +93,7 @@ export function sessionPage(id: string, host: PageHost): HTMLElement {
   }
 
   function render(): void {
+    const t0 = performance.now();
     dirty = false;
     const session = watch.trace.session;
     if (!session || !ladder) {
@@ -114,6 +115,7 @@ export function sessionPage(id: string, host: PageHost): HTMLElement {
     if (firstRender) {
       firstRender = false;
       c.firstRenderMs = performance.now();
+      c.firstRenderCostMs = c.firstRenderMs - t0;
       performance.mark('connlab:first-render');
     }
     document.body.dataset.events = String(events.length);
