@@ -1,0 +1,78 @@
+// REST calls (architecture §3). Commands are fire-and-check: the dashboard does not render their answers, it waits
+// for the SignalR push, so every open page (the owner's and the watchers') shows the same thing the same way.
+import type { Problem, Scenario, Session, SessionSummary } from './model';
+
+const TOKENS = 'connlab.tokens';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+  }
+}
+
+export const tokens = {
+  all(): Record<string, string> {
+    try {
+      return JSON.parse(localStorage.getItem(TOKENS) ?? '{}') as Record<string, string>;
+    } catch {
+      return {};
+    }
+  },
+  get(id: string): string | null {
+    return this.all()[id] ?? null;
+  },
+  set(id: string, token: string): void {
+    localStorage.setItem(TOKENS, JSON.stringify({ ...this.all(), [id]: token }));
+  },
+  remove(id: string): void {
+    const all = this.all();
+    delete all[id];
+    localStorage.setItem(TOKENS, JSON.stringify(all));
+  },
+};
+
+async function call<T>(method: string, path: string, body?: unknown, token?: string | null): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+  }
+  if (token) {
+    headers.Authorization = `Bearer ${token}`;
+  }
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) {
+    let problem: Problem = { title: response.statusText, status: response.status };
+    try {
+      problem = JSON.parse(text) as Problem;
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new ApiError(response.status, problem);
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export interface CreateBody {
+  name?: string;
+  profile?: string;
+  seed?: number;
+  scenario?: string;
+  client?: { isn?: number };
+  server?: { isn?: number; backlog?: number; synCookies?: boolean };
+  link?: { delayMs?: number; jitterMs?: number; lossRate?: number; duplicateRate?: number; reorderRate?: number };
+}
+
+export const api = {
+  scenarios: () => call<Scenario[]>('GET', '/api/scenarios'),
+  list: () => call<SessionSummary[]>('GET', '/api/sessions'),
+  create: (body: CreateBody) => call<{ token: string; session: Session }>('POST', '/api/sessions', body),
+  /** A command on a session; the answer is not needed (the push brings it). */
+  command: (id: string, path: string, body?: unknown) => call<unknown>('POST', `/api/sessions/${encodeURIComponent(id)}${path}`, body, tokens.get(id)),
+  fork: (id: string, atStep: number) =>
+    call<{ token: string; session: Session }>('POST', `/api/sessions/${encodeURIComponent(id)}/fork`, { atStep }, tokens.get(id)),
+  remove: (id: string) => call<void>('DELETE', `/api/sessions/${encodeURIComponent(id)}`, undefined, tokens.get(id)),
+};

@@ -1,0 +1,117 @@
+// The one way session updates arrive: SignalR's /hubs/lab. Watch(id, from) answers the snapshot and the events from
+// `from`, then SessionEvents pushes follow. After an automatic reconnect (or a gap) it watches again from the last
+// index + 1; pushes that arrive while a Watch is pending are held and applied after its answer.
+import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
+import type { LabEvent, Session, SessionEventsMessage, WatchAnswer } from './model';
+import { Trace } from './trace';
+
+export type LinkStatus = 'connecting' | 'live' | 'reconnecting' | 'disconnected' | 'deleted';
+
+export interface WatchHandlers {
+  /** New events (in index order) were appended; `reset` means the trace was rebuilt from scratch (first watch, rewind). */
+  changed(added: readonly LabEvent[], reset: boolean): void;
+  status(status: LinkStatus, detail?: string): void;
+}
+
+export class SessionWatch {
+  readonly trace = new Trace();
+  private connection: HubConnection;
+  private held: SessionEventsMessage[] | null = null;
+  private stopped = false;
+  private watching = false;
+
+  constructor(
+    readonly sessionId: string,
+    private handlers: WatchHandlers,
+  ) {
+    this.connection = new HubConnectionBuilder()
+      .withUrl('/hubs/lab')
+      .withAutomaticReconnect([0, 500, 1000, 2000, 5000, 5000, 10000])
+      .configureLogging(LogLevel.Warning)
+      .build();
+    this.connection.on('SessionEvents', (m: SessionEventsMessage) => this.onEvents(m));
+    this.connection.on('SessionRewound', (s: Session) => this.onRewound(s));
+    this.connection.on('SessionDeleted', (id: string) => {
+      if (id === this.sessionId) {
+        this.handlers.status('deleted');
+      }
+    });
+    this.connection.onreconnecting(() => this.handlers.status('reconnecting'));
+    this.connection.onreconnected(() => void this.watch());
+    this.connection.onclose(() => {
+      if (!this.stopped) {
+        this.handlers.status('disconnected', 'the connection closed; retrying');
+        setTimeout(() => void this.start(), 3000);
+      }
+    });
+  }
+
+  async start(): Promise<void> {
+    this.handlers.status('connecting');
+    try {
+      if (this.connection.state === HubConnectionState.Disconnected) {
+        await this.connection.start();
+      }
+      await this.watch();
+    } catch (e) {
+      this.handlers.status('disconnected', (e as Error).message);
+      if (!this.stopped && this.connection.state === HubConnectionState.Disconnected) {
+        setTimeout(() => void this.start(), 3000);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.connection.stop();
+  }
+
+  /** Watch (again) from the last index + 1. */
+  private async watch(): Promise<void> {
+    if (this.watching) {
+      return;
+    }
+    this.watching = true;
+    this.held = [];
+    const from = this.trace.nextIndex;
+    try {
+      const answer = await this.connection.invoke<WatchAnswer>('Watch', this.sessionId, from);
+      const reset = from === 0;
+      this.trace.watched(answer, from);
+      this.handlers.changed(answer.events, reset);
+      this.handlers.status('live');
+    } finally {
+      const held = this.held ?? [];
+      this.held = null;
+      this.watching = false;
+      for (const m of held) {
+        this.onEvents(m);
+      }
+    }
+  }
+
+  private onEvents(m: SessionEventsMessage): void {
+    if (m.sessionId !== this.sessionId) {
+      return;
+    }
+    if (this.held) {
+      this.held.push(m);
+      return;
+    }
+    const before = this.trace.nextIndex;
+    const result = this.trace.push(m.events, m.session);
+    if (result === 'gap') {
+      void this.watch();
+    } else if (result === 'appended') {
+      this.handlers.changed(this.trace.events.slice(before), false);
+    }
+  }
+
+  private onRewound(s: Session): void {
+    if (s.id !== this.sessionId) {
+      return;
+    }
+    this.trace.rewound(s);
+    this.handlers.changed([], true);
+  }
+}

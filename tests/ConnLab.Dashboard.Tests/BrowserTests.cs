@@ -1,0 +1,30 @@
+namespace ConnLab.Dashboard.Tests;
+
+/// <summary>
+/// The dashboard in headless Chromium (Debian's /usr/bin/chromium via playwright-core; .ci/prepare installs it):
+/// each test runs one scenario script of ClientApp/e2e against the real server and passes when it exits 0.
+/// Screenshots go to artifacts/screenshots.
+/// </summary>
+public sealed class BrowserTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    private async Task Scenario(string script)
+    {
+        Assert.True(File.Exists("/usr/bin/chromium"), "Chromium is missing: run .ci/prepare (apt-get install chromium)");
+        var result = await Node.RunAsync([$"e2e/{script}.mjs"],
+            new Dictionary<string, string> { ["BASE_URL"] = server.BaseUrl, ["SCREENSHOTS"] = Node.Screenshots });
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("PASS ", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public Task Handshake_and_teardown_by_clicking_draw_the_textbook_ladder_and_states() => Scenario("handshake");
+
+    [Fact]
+    public Task A_second_page_on_the_share_link_sees_every_update_live() => Scenario("watcher");
+
+    [Fact]
+    public Task A_dropped_syn_ack_ends_in_a_cross_and_is_retransmitted() => Scenario("lost-synack");
+
+    [Fact]
+    public Task A_syn_flood_fills_the_syn_queue_gauge() => Scenario("flood");
+}
