@@ -31,6 +31,12 @@ export class SessionWatch {
       .build();
     this.connection.on('SessionEvents', (m: SessionEventsMessage) => this.onEvents(m));
     this.connection.on('SessionRewound', (s: Session) => this.onRewound(s));
+    // Fell too far behind (a slow laptop on shaky Wi-Fi): the server stopped pushing; catch up from where we are.
+    this.connection.on('SessionLagged', (id: string) => {
+      if (id === this.sessionId) {
+        void this.watch();
+      }
+    });
     this.connection.on('SessionDeleted', (id: string) => {
       if (id === this.sessionId) {
         this.handlers.status('deleted');
