@@ -5,7 +5,7 @@ namespace ConnLab.Engine.Bench;
 /// <summary>Retained memory of many idle established pairs (each a session with its handshake trace).</summary>
 internal static class MemoryFootprint
 {
-    public static void Run(int pairs)
+    public static long Run(int pairs)
     {
         var before = Settle();
         var sessions = new LabSession[pairs];
@@ -18,6 +18,7 @@ internal static class MemoryFootprint
         var bytes = after - before;
         Console.WriteLine($"{pairs} idle established pairs: {bytes / 1048576.0:0.0} MB retained, {bytes / pairs} bytes per pair " +
             $"({sessions[0].Events.Count} events each)");
+        return bytes;
     }
 
     private static long Settle()

@@ -8,4 +8,9 @@ if (args is ["memory", ..])
     MemoryFootprint.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000);
     return;
 }
+if (args is ["report", ..])
+{
+    Report.Run(); // bench/run: every benchmark, then one row per figure
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

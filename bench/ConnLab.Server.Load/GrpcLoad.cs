@@ -1,3 +1,4 @@
+using ConnLab.Bench;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
@@ -77,8 +78,9 @@ internal static partial class GrpcLoad
         var (steps, events) = (Steps() - steps0, Events() - events0);
         var idle = sessions.Count(s => lab.Find(s.Id)!.Session.IsIdle);
         Console.WriteLine($"| steps executed by the server (incl. warm-up) | {steps:N0}, {events:N0} events persisted ({(double)events / steps:0.0} per step); {idle} sessions ran dry |");
-        Console.WriteLine($"| Step ÷ no-op throughput | {step.Rate / noop.Rate:P0} (target ≥ 70 %) |");
-        Console.WriteLine($"| Step p99 ÷ no-op p99 | {step.P99 / noop.P99:0.00}× (target ≤ 1.5×) |");
+        BenchReport.Add("gRPC no-op unary, h2load, 64 streams (baseline)", $"{noop.Rate:N0} req/s, p50 {noop.P50:0.00} ms, p99 {noop.P99:0.00} ms");
+        BenchReport.Add($"gRPC Step, h2load, 64 streams, {(durable ? "durable" : "asynchronous writes")}", $"{step.Rate:N0} req/s, p50 {step.P50:0.00} ms, p99 {step.P99:0.00} ms",
+            "≥ 70 % of no-op, p99 ≤ 1.5×", $"{step.Rate / noop.Rate:P0}, p99 {step.P99 / noop.P99:0.00}×", step.Rate / noop.Rate >= 0.7 && step.P99 / noop.P99 <= 1.5);
 
         await WatchAsync(server, lab);
     }
@@ -195,6 +197,7 @@ internal static partial class GrpcLoad
         var (noop, watch) = (await Noop(), await Watch());
         Console.WriteLine($"| no-op server stream, {count:N0} small messages | {noop:N0} msgs/s |");
         Console.WriteLine($"| WatchSession, {count:N0}-event trace to one watcher | {watch:N0} events/s |");
-        Console.WriteLine($"| WatchSession ÷ no-op stream | {watch / noop:P0} (target ≥ 50 %) |");
+        BenchReport.Add($"gRPC no-op server stream, {count:N0} small messages (baseline)", $"{noop:N0} msgs/s");
+        BenchReport.Add($"gRPC WatchSession, {count:N0}-event trace, one watcher", $"{watch:N0} events/s", "≥ 50 % of no-op stream", $"{watch / noop:P0}", watch / noop >= 0.5);
     }
 }

@@ -1,3 +1,4 @@
+using ConnLab.Bench;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -19,18 +20,25 @@ internal static class MemoryLoad
         var server = Path.Combine(Path.GetDirectoryName(dll)!, "ConnLab.Server.dll");
         var bare = await Measure(self, $"\"{dll}\" bare-app", 5191, sessions: 0);
         var lab = await Measure(self, $"\"{server}\"", 5192, sessions: 1000);
-        Console.WriteLine($"| start-up to first answer | {lab.StartMs:N0} ms (target ≤ 2,000 ms) |");
-        Console.WriteLine($"| idle RSS | {lab.IdleMb:0} MB vs bare app {bare.IdleMb:0} MB = {lab.IdleMb / bare.IdleMb:0.00}× (target ≤ 1.2×) |");
-        Console.WriteLine($"| RSS with 1,000 established sessions | {lab.LoadedMb:0} MB (target < 300 MB) |");
+        BenchReport.Add("server start-up to first answer", $"{lab.StartMs:N0} ms", "≤ 2,000 ms", $"bare app {bare.StartMs:N0} ms", lab.StartMs <= 2000);
+        BenchReport.Add("server idle RSS", $"{lab.IdleMb:0} MB", "≤ 1.2× bare app", $"{lab.IdleMb / bare.IdleMb:0.00}× bare app ({bare.IdleMb:0} MB)", lab.IdleMb / bare.IdleMb <= 1.2);
+        BenchReport.Add("server RSS with 1,000 established sessions", $"{lab.LoadedMb:0} MB", "< 300 MB", "—", lab.LoadedMb < 300);
     }
 
-    /// <summary>The baseline: an ASP.NET Core app with the server's framework registrations and nothing of ConnLab.</summary>
+    /// <summary>
+    /// The baseline: an ASP.NET Core app with the server's framework registrations (EF Core on a migrated SQLite file,
+    /// gRPC with reflection, SignalR, Swagger, problem details, rate limiter, health checks) and nothing of ConnLab.
+    /// </summary>
     public static async Task BareAppAsync(string url)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
-        builder.Services.AddDbContextFactory<LabDb>(o => o.UseSqlite($"Data Source={Path.GetTempFileName()}"));
+        var db = Path.GetTempFileName();
+        builder.Services.AddDbContextFactory<LabDb>(o => o.UseSqlite($"Data Source={db}"));
+        builder.Services.AddGrpc();
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddSignalR();
         builder.Services.AddProblemDetails();
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddHealthChecks();
@@ -41,7 +49,15 @@ internal static class MemoryLoad
         app.UseSwagger();
         app.UseSwaggerUI();
         app.MapHealthChecks("/healthz");
+        app.MapGrpcService<BenchService>();
+        app.MapGrpcReflectionService();
+        app.MapHub<RawHub>("/hubs/raw");
+        await using (var context = await app.Services.GetRequiredService<IDbContextFactory<LabDb>>().CreateDbContextAsync())
+        {
+            await context.Database.MigrateAsync();
+        }
         await app.RunAsync();
+        File.Delete(db);
     }
 
     private sealed record Figures(double StartMs, double IdleMb, double LoadedMb);

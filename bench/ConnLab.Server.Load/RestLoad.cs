@@ -1,3 +1,4 @@
+using ConnLab.Bench;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -41,12 +42,15 @@ internal static class RestLoad
             r.EnsureSuccessStatusCode();
         }));
         Report("no-op POST", noop);
+        BenchReport.Add("REST no-op POST, 64 clients (baseline)", $"{noop.Rate:N0} req/s, p50 {noop.Latency.Percentile(50):0.00} ms, p99 {noop.Latency.Percentile(99):0.00} ms");
         foreach (var size in new[] { 60_000, 200 })
         {
             var step = await Step(http, concurrency, duration, size);
             Report($"step, {size:N0}-octet sends ({(durable ? "durable" : "asynchronous writes")})", step);
-            Console.WriteLine($"| step ÷ no-op throughput | {step.Rate / noop.Rate:P0} (target ≥ 60 %) |");
-            Console.WriteLine($"| step p99 ÷ no-op p99 | {step.Latency.Percentile(99) / noop.Latency.Percentile(99):0.00}× (target ≤ 1.5×) |");
+            var (rate, p99) = (step.Rate / noop.Rate, step.Latency.Percentile(99) / noop.Latency.Percentile(99));
+            BenchReport.Add($"REST step, {size:N0}-octet sends, 64 clients, {(durable ? "durable" : "asynchronous writes")}",
+                $"{step.Rate:N0} req/s, p50 {step.Latency.Percentile(50):0.00} ms, p99 {step.Latency.Percentile(99):0.00} ms",
+                "≥ 60 % of no-op, p99 ≤ 1.5×", $"{rate:P0}, p99 {p99:0.00}×", rate >= 0.6 && p99 <= 1.5);
         }
         await app.StopAsync();
         await app.DisposeAsync();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ConnLab.Bench;
 using ConnLab.Engine.Lab;
 using ConnLab.Server.Hubs;
 using ConnLab.Server.Sessions;
@@ -35,12 +36,17 @@ internal static class SignalRLoad
             Report($"raw hub, one message per event, {watchers} clients, 1,000 events/s", raw);
             var lab1 = await LabAsync(server, lab, watchers, rate: 1000, duration);
             Report($"ConnLab watchers, {watchers}, 1,000 events/s", lab1);
-            Console.WriteLine($"| p99 ConnLab ÷ raw, {watchers} watchers | {lab1.P99 / raw.P99:0.00}× (target ≤ 1×) |");
+            BenchReport.Add($"SignalR raw hub, {watchers} clients, 1,000 events/s, one message per event (baseline)", $"p50 {raw.P50:0.0} ms, p99 {raw.P99:0.0} ms, {raw.Missing} missing");
+            BenchReport.Add($"SignalR ConnLab, {watchers} watchers, 1,000 events/s", $"p50 {lab1.P50:0.0} ms, p99 {lab1.P99:0.0} ms, {lab1.Missing} missing, {lab1.Disorder} out of order",
+                "every event; p99 ≤ raw", $"p99 {lab1.P99 / raw.P99:0.00}× raw", lab1.Missing == 0 && lab1.Disorder == 0 && lab1.P99 <= raw.P99);
         }
         var max = await LabAsync(server, lab, 100, rate: 0, duration);
         Report("ConnLab watchers, 100, session at full speed", max);
         var rawMax = await RawAsync(server, 100, rate: (int)max.Rate, duration);
         Report($"raw hub, 100 clients, same rate ({max.Rate:N0} events/s)", rawMax);
+        BenchReport.Add($"SignalR ConnLab, 100 watchers, session at full speed ({max.Rate:N0} events/s)",
+            $"p99 {max.P99:0} ms, worst lag {max.MaxBehindMs:0} ms, {max.CutOffs} cut off and resumed, {max.Missing} missing",
+            "bounded backlog, latency < 1 s", $"raw hub at that rate: p99 {rawMax.P99:0} ms, worst lag {rawMax.MaxBehindMs:0} ms", max.Missing == 0 && max.P99 < 1000);
     }
 
     private sealed record Result(double Rate, long Events, double P50, double P99, double MaxBehindMs, long Missing, long Disorder, int CutOffs, int Clients);

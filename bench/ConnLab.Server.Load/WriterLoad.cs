@@ -1,3 +1,4 @@
+using ConnLab.Bench;
 using System.Diagnostics;
 using ConnLab.Engine.Export;
 using ConnLab.Engine.Lab;
@@ -95,9 +96,9 @@ internal static class WriterLoad
         SqliteConnection.ClearAllPools();
         var bytesPerEvent = (double)FileBytes(writerDb) / (perSession * Sessions * EventsPerCommand);
 
-        Console.WriteLine($"| raw prepared inserts of the same rows, 1,000 rows per transaction | {rawRate:N0} events/s |");
-        Console.WriteLine($"| trace writer, durable, group-committed | {writerRate:N0} events/s | {writerRate / rawRate:P0} of raw (target ≥ 50 %) |");
-        Console.WriteLine($"| on disk per event (events + commands + indexes) | {bytesPerEvent:0} bytes (target ≤ 100) |");
+        BenchReport.Add("raw prepared inserts, same rows, 1,000 per transaction (baseline)", $"{rawRate:N0} events/s");
+        BenchReport.Add("trace writer, group-committed", $"{writerRate:N0} events/s", "≥ 50 % of raw", $"{writerRate / rawRate:P0} of raw", writerRate / rawRate >= 0.5);
+        BenchReport.Add("on disk per event (events + commands + indexes)", $"{bytesPerEvent:0} bytes", "≤ 100 bytes", "—", bytesPerEvent <= 100);
         foreach (var path in new[] { rawDb, writerDb })
         {
             foreach (var suffix in new[] { "", "-wal", "-shm" })

@@ -154,6 +154,32 @@ public sealed class GrpcTests : IDisposable
     }
 
     [Fact]
+    public async Task Watch_leaves_payload_octets_out_unless_asked_and_list_events_keeps_them()
+    {
+        var (id, auth) = await Create("handshake");
+        await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        await _client.SendAsync(new SendRequest { SessionId = id, Endpoint = Endpoint.Client, Data = Google.Protobuf.ByteString.CopyFromUtf8("hello") }, auth);
+        var total = (await _client.RunAsync(new RunRequest { SessionId = id }, auth)).Session.EventCount;
+        async Task<SessionEvent> DataSegment(bool include)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var watch = _client.WatchSession(new WatchRequest { SessionId = id, IncludePayload = include }, cancellationToken: cts.Token);
+            var events = new List<SessionEvent>();
+            while (events.Count < total && await watch.ResponseStream.MoveNext(cts.Token))
+            {
+                events.Add(watch.ResponseStream.Current);
+            }
+            await cts.CancelAsync();
+            return events.First(e => e.Kind == "segment-sent" && e.Segment.Len == 5);
+        }
+        var light = await DataSegment(include: false);
+        Assert.Equal((5u, 0), (light.Segment.Len, light.Segment.Payload.Length));
+        Assert.Equal("hello", (await DataSegment(include: true)).Segment.Payload.ToStringUtf8());
+        var listed = await _client.ListEventsAsync(new ListEventsRequest { SessionId = id, Limit = 1000 });
+        Assert.Equal("hello", listed.Events.First(e => e.Index == light.Index).Segment.Payload.ToStringUtf8());
+    }
+
+    [Fact]
     public async Task A_watcher_that_never_reads_does_not_slow_the_session_and_is_ended_with_resume_from()
     {
         var (id, auth) = await Create("handshake");

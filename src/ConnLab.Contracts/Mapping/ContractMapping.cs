@@ -54,7 +54,10 @@ public static class ContractMapping
     }
 
     /// <summary>An engine event as the proto message, tagged with its session.</summary>
-    public static SessionEvent ToProto(this LabEvent e, string sessionId)
+    public static SessionEvent ToProto(this LabEvent e, string sessionId) => e.ToProto(sessionId, payload: true);
+
+    /// <summary>An engine event as the proto message; <paramref name="payload"/> false leaves segment payload octets out.</summary>
+    public static SessionEvent ToProto(this LabEvent e, string sessionId, bool payload)
     {
         ArgumentNullException.ThrowIfNull(e);
         var message = new SessionEvent
@@ -72,7 +75,7 @@ public static class ContractMapping
         };
         if (e.Segment is { } s)
         {
-            message.Segment = s.ToProto();
+            message.Segment = s.ToProto(payload);
         }
         if (e.From is { } from)
         {
@@ -90,7 +93,10 @@ public static class ContractMapping
     }
 
     /// <summary>A segment as the proto message (flags in header order).</summary>
-    public static V1.Segment ToProto(this EngineSegment s)
+    public static V1.Segment ToProto(this EngineSegment s) => s.ToProto(payload: true);
+
+    /// <summary>A segment as the proto message; <paramref name="payload"/> false leaves the octets out (len still tells).</summary>
+    public static V1.Segment ToProto(this EngineSegment s, bool payload)
     {
         ArgumentNullException.ThrowIfNull(s);
         var message = new V1.Segment
@@ -104,7 +110,7 @@ public static class ContractMapping
             UrgentPointer = s.UrgentPointer,
             Mss = s.Mss,
             Len = (uint)s.Length,
-            Payload = ByteString.CopyFrom(s.Payload.Span),
+            Payload = payload ? ByteString.CopyFrom(s.Payload.Span) : ByteString.Empty,
             Origin = CommandCodec.Name(s.Origin),
         };
         foreach (var (bit, value) in HeaderOrder)

@@ -187,13 +187,18 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
             return all.Skip((int)Math.Min(request.FromIndex, all.Count)).ToList();
         }, context.CancellationToken).ConfigureAwait(false));
         var next = request.FromIndex;
+        var payload = request.IncludePayload;
         try
         {
-            foreach (var e in backlog)
+            // The replay is buffered (no flush per event) and flushed every 256 events and at its end.
+            var buffered = new WriteOptions(WriteFlags.BufferHint);
+            for (var i = 0; i < backlog.Count; i++)
             {
-                await responseStream.WriteAsync(e.ToProto(id), context.CancellationToken).ConfigureAwait(false);
-                next = e.Index + 1;
+                responseStream.WriteOptions = i % 256 == 255 || i == backlog.Count - 1 ? null : buffered;
+                await responseStream.WriteAsync(backlog[i].ToProto(id, payload), context.CancellationToken).ConfigureAwait(false);
+                next = backlog[i].Index + 1;
             }
+            responseStream.WriteOptions = null;
             await foreach (var change in live.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
                 switch (change.Kind)
@@ -204,10 +209,13 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
                         throw new RpcException(new Status(StatusCode.Aborted, $"session '{id}' was rewound: watch again from index {change.Snapshot?.EventCount ?? 0}"),
                             new Metadata { { "resume-from", (change.Snapshot?.EventCount ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
                     default:
-                        foreach (var e in change.Events.Where(e => e.Index >= next))
+                        var fresh = change.Events.Where(e => e.Index >= next).ToList();
+                        for (var i = 0; i < fresh.Count; i++)
                         {
-                            await responseStream.WriteAsync(e.ToProto(id), context.CancellationToken).ConfigureAwait(false);
-                            next = e.Index + 1;
+                            // A batch goes out with one flush, at its last event.
+                            responseStream.WriteOptions = i == fresh.Count - 1 ? null : buffered;
+                            await responseStream.WriteAsync(fresh[i].ToProto(id, payload), context.CancellationToken).ConfigureAwait(false);
+                            next = fresh[i].Index + 1;
                         }
                         break;
                 }
