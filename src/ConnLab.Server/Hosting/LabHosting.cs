@@ -81,6 +81,10 @@ public static class LabHosting
         await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
         await app.Services.GetRequiredService<LabService>().RestoreAsync(CancellationToken.None).ConfigureAwait(false);
 
+        if (TrustedProxies.Options(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value.TrustedProxies) is { } forwarded)
+        {
+            app.UseForwardedHeaders(forwarded); // before anything that counts clients
+        }
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();

@@ -35,6 +35,11 @@ public sealed class LabOptions
     /// resume from (gRPC: ResourceExhausted and a <c>resume-from</c> trailer; SignalR: <c>SessionLagged</c>).
     /// </summary>
     public int WatchBuffer { get; set; } = 10_000;
+    /// <summary>
+    /// Reverse proxies (IP addresses or CIDR networks, comma-separated) whose <c>X-Forwarded-For</c> and
+    /// <c>X-Forwarded-Proto</c> are believed, so quotas and rate limits count the real client; empty trusts none.
+    /// </summary>
+    public string TrustedProxies { get; set; } = "";
     /// <summary>Most sessions one SignalR connection may watch at once.</summary>
     public int MaxWatchesPerConnection { get; set; } = 64;
     /// <summary>Most rows one group commit writes.</summary>
