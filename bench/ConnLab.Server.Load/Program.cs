@@ -1,6 +1,6 @@
 using ConnLab.Server.Load;
 
-// dotnet run -c Release --project bench/ConnLab.Server.Load -- [memory|writer|rest|grpc|signalr|all] [seconds] [--async]
+// dotnet run -c Release --project bench/ConnLab.Server.Load -- [memory|writer|rest|grpc|signalr|soak|all] [seconds] [--async]
 var mode = args.Length > 0 ? args[0] : "all";
 if (mode == "bare-app")
 {
@@ -27,4 +27,8 @@ if (mode is "grpc" or "all")
 if (mode is "signalr" or "all")
 {
     await SignalRLoad.RunAsync(TimeSpan.FromSeconds(seconds));
+}
+if (mode is "soak" or "all")
+{
+    await SoakLoad.RunAsync(TimeSpan.FromSeconds(mode == "soak" ? seconds : 60));
 }
