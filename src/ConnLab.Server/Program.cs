@@ -1,10 +1,20 @@
 using ConnLab.Server.Hosting;
+using ConnLab.Server.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddConnLab();
 var app = builder.Build();
-await app.UseConnLabAsync();
+try
+{
+    await app.UseConnLabAsync();
+}
+catch (StoreUnavailableException)
+{
+    await app.DisposeAsync(); // flushes the log line that says what to fix
+    return 1;
+}
 await app.RunAsync();
+return 0;
 
 /// <summary>The ConnLab server (public so tests can host it with WebApplicationFactory).</summary>
 public partial class Program;

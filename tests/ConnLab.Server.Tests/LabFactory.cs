@@ -68,6 +68,14 @@ public sealed class LabClient(HttpClient http)
         return created;
     }
 
+    /// <summary>Drives an existing session (one created by an earlier server on the same database).</summary>
+    public LabClient Attach(string id, string token)
+    {
+        Id = id;
+        Token = token;
+        return this;
+    }
+
     public Task<HttpResponseMessage> Post(string path, object? body = null, string? token = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{Id}{path}");

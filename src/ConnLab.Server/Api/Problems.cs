@@ -17,6 +17,9 @@ public static class Problems
     /// <summary>Seconds a client should wait after a quota or rate refusal.</summary>
     public const int RetryAfterSeconds = 60;
 
+    /// <summary>Seconds a client should wait after the trace store was unavailable (locked, read-only, failing).</summary>
+    public const int StoreRetryAfterSeconds = 5;
+
     /// <summary>The HTTP status and problem type slug of a refusal.</summary>
     public static (int Status, string Type) Classify(ServiceError error)
     {
@@ -29,6 +32,7 @@ public static class Problems
             ServiceErrorKind.Quota => (StatusCodes.Status429TooManyRequests, "quota-exceeded"),
             ServiceErrorKind.BadRequest => (StatusCodes.Status400BadRequest, "invalid-request"),
             ServiceErrorKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "store-unavailable"),
+            ServiceErrorKind.StoreFull => (StatusCodes.Status507InsufficientStorage, "store-full"),
             _ => error.Engine!.Code switch
             {
                 LabErrorCode.InvalidArgument => (StatusCodes.Status400BadRequest, "invalid-argument"),
@@ -53,7 +57,7 @@ public static class Problems
         StatusCodes.Status403Forbidden => global::Grpc.Core.StatusCode.PermissionDenied,
         StatusCodes.Status404NotFound => global::Grpc.Core.StatusCode.NotFound,
         StatusCodes.Status409Conflict => global::Grpc.Core.StatusCode.FailedPrecondition,
-        StatusCodes.Status429TooManyRequests => global::Grpc.Core.StatusCode.ResourceExhausted,
+        StatusCodes.Status429TooManyRequests or StatusCodes.Status507InsufficientStorage => global::Grpc.Core.StatusCode.ResourceExhausted,
         StatusCodes.Status503ServiceUnavailable => global::Grpc.Core.StatusCode.Unavailable,
         _ => global::Grpc.Core.StatusCode.Unknown,
     };
@@ -93,6 +97,7 @@ public static class Problems
         "limit-exceeded" => "Session limit reached",
         "payload-too-large" => "Payload too large",
         "store-unavailable" => "The trace store is unavailable",
+        "store-full" => "The trace store is full",
         "connection-already-exists" or "connection-does-not-exist" or "connection-closing" or "illegal-in-state"
             => "The action is not allowed in the endpoint's state",
         _ => "Invalid request",

@@ -78,8 +78,19 @@ public static class LabHosting
     {
         ArgumentNullException.ThrowIfNull(app);
         var store = app.Services.GetRequiredService<TraceStore>();
-        await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
-        await app.Services.GetRequiredService<LabService>().RestoreAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+            await app.Services.GetRequiredService<LabService>().RestoreAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            // Refuse to start rather than serve sessions that could never be stored.
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab");
+            var path = StorePath(app);
+            StartupLog.StoreUnusable(log, path, ex.Message);
+            throw new StoreUnavailableException($"the trace store {path} cannot be used: {ex.Message}", ex);
+        }
 
         if (TrustedProxies.Options(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value.TrustedProxies) is { } forwarded)
         {
@@ -128,10 +139,12 @@ public static class LabHosting
         {
             StartupLog.Listening(log, url);
         }
-        var store = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(app.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db");
-        var path = Path.GetFullPath(store.DataSource);
+        var path = StorePath(app);
         StartupLog.Store(log, path);
     }
+
+    private static string StorePath(WebApplication app) => Path.GetFullPath(
+        new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(app.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db").DataSource);
 }
 
 internal static partial class StartupLog
@@ -141,6 +154,10 @@ internal static partial class StartupLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trace store: SQLite file {Path}")]
     public static partial void Store(ILogger log, string path);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "ConnLab cannot start: the trace store {Path} cannot be opened for writing ({Reason}). "
+        + "Give the server a writable SQLite file (ConnectionStrings:ConnLab, without Mode=ReadOnly), with write permission on it and its folder and free disk space")]
+    public static partial void StoreUnusable(ILogger log, string path, string reason);
 }
 
 /// <summary>Readiness of the trace store for <c>/healthz</c>.</summary>

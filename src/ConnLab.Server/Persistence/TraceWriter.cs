@@ -49,6 +49,7 @@ public sealed partial class TraceWriter : BackgroundService
     private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _connectionString;
     private readonly int _batchRows;
+    private readonly long _maxStoreBytes;
     private readonly ILogger<TraceWriter> _log;
     private readonly LabMetrics _metrics;
     private int _depth;
@@ -60,6 +61,7 @@ public sealed partial class TraceWriter : BackgroundService
         ArgumentNullException.ThrowIfNull(options);
         _connectionString = configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db";
         _batchRows = Math.Max(1, options.Value.WriteBatchSize);
+        _maxStoreBytes = options.Value.MaxStoreBytes;
         _log = log;
         _metrics = metrics;
         metrics.ObserveQueueDepth(() => Volatile.Read(ref _depth));
@@ -96,6 +98,15 @@ public sealed partial class TraceWriter : BackgroundService
             // (not a power cut); FULL would fsync every group commit.
             pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
             await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_maxStoreBytes > 0)
+            {
+                // A write that would grow the file past the cap fails with SQLITE_FULL, as on a full disk.
+                pragma.CommandText = "PRAGMA page_size;";
+                var pageSize = Convert.ToInt64(await pragma.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false),
+                    System.Globalization.CultureInfo.InvariantCulture);
+                pragma.CommandText = $"PRAGMA max_page_count = {Math.Max(1, _maxStoreBytes / pageSize)};";
+                await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         var sql = new Statements(connection);
         var batch = new List<WriteOp>();

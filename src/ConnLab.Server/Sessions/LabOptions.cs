@@ -44,6 +44,11 @@ public sealed class LabOptions
     public int MaxWatchesPerConnection { get; set; } = 64;
     /// <summary>Most rows one group commit writes.</summary>
     public int WriteBatchSize { get; set; } = 2000;
+    /// <summary>
+    /// Largest size of the trace store in bytes (SQLite's <c>max_page_count</c> on the writer); 0 is no limit beyond the
+    /// disk. A command that would pass it is refused with 507, like one on a full disk.
+    /// </summary>
+    public long MaxStoreBytes { get; set; }
 
     /// <summary>The engine limits every session gets.</summary>
     public LabLimits ToLimits() => LabLimits.Default with

@@ -319,7 +319,7 @@ public sealed partial class LabService
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return new ServiceError(ServiceErrorKind.Unavailable, $"the trace store refused the write ({ex.Message}); nothing was changed");
+            return StoreRefusal.From(ex);
         }
     }
 

@@ -17,8 +17,10 @@ public enum ServiceErrorKind
     Quota,
     /// <summary>The request itself is malformed (a field is missing, of the wrong type, or unknown).</summary>
     BadRequest,
-    /// <summary>The trace store failed; the command was rolled back.</summary>
+    /// <summary>The trace store failed (locked, read-only, I/O error); the command was rolled back. Worth retrying.</summary>
     Unavailable,
+    /// <summary>The trace store is full (the disk, or <c>ConnLab:MaxStoreBytes</c>); the command was rolled back.</summary>
+    StoreFull,
 }
 
 /// <summary>A refusal, with what the user needs to fix it.</summary>
