@@ -87,6 +87,49 @@ public static class Problems
     public static ProblemHttpResult Invalid(string field, string message) =>
         For(new ServiceError(ServiceErrorKind.BadRequest, message, Field: field));
 
+    /// <summary>A request body larger than the server accepts (<c>Kestrel:Limits:MaxRequestBodySize</c>).</summary>
+    public static ProblemHttpResult BodyTooLarge(string message) =>
+        TypedResults.Problem(message, statusCode: StatusCodes.Status413PayloadTooLarge, title: Title("payload-too-large"),
+            type: TypeBase + "payload-too-large", extensions: new Dictionary<string, object?> { ["field"] = "body" });
+
+    /// <summary>A body that is not JSON.</summary>
+    public static ProblemHttpResult NotJson(string message) =>
+        TypedResults.Problem(message, statusCode: StatusCodes.Status415UnsupportedMediaType, title: Title("unsupported-media-type"),
+            type: TypeBase + "unsupported-media-type", extensions: new Dictionary<string, object?> { ["field"] = "body" });
+
+    /// <summary>
+    /// Gives the refusals ASP.NET Core writes itself (no such route, wrong method or media type, unreadable query, an
+    /// unhandled exception, the rate limiter) a stable ConnLab <c>type</c> instead of an RFC 9110 section link, and a
+    /// quota refusal its <c>Retry-After</c>.
+    /// </summary>
+    public static void Customize(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var problem = context.ProblemDetails;
+        if (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
+        {
+            var slug = problem.Status switch
+            {
+                StatusCodes.Status400BadRequest => "invalid-request",
+                StatusCodes.Status404NotFound => "route-not-found",
+                StatusCodes.Status405MethodNotAllowed => "method-not-allowed",
+                StatusCodes.Status413PayloadTooLarge => "payload-too-large",
+                StatusCodes.Status415UnsupportedMediaType => "unsupported-media-type",
+                StatusCodes.Status429TooManyRequests => "rate-limited",
+                >= 500 => "internal-error",
+                _ => null,
+            };
+            if (slug is not null)
+            {
+                problem.Type = TypeBase + slug;
+            }
+        }
+        if (problem.Type == TypeBase + "quota-exceeded" && !context.HttpContext.Response.HasStarted)
+        {
+            context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
     private static string Title(string type) => type switch
     {
         "session-not-found" => "No such session",
@@ -96,6 +139,7 @@ public static class Problems
         "quota-exceeded" => "Quota exceeded",
         "limit-exceeded" => "Session limit reached",
         "payload-too-large" => "Payload too large",
+        "unsupported-media-type" => "The body must be application/json",
         "store-unavailable" => "The trace store is unavailable",
         "store-full" => "The trace store is full",
         "connection-already-exists" or "connection-does-not-exist" or "connection-closing" or "illegal-in-state"

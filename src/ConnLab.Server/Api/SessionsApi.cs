@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Text;
 using ConnLab.Engine.Export;
 using ConnLab.Engine.Lab;
 using ConnLab.Engine.Tcp;
 using ConnLab.Server.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ConnLab.Server.Api;
 
@@ -22,7 +24,7 @@ public static class SessionsApi
         app.MapGet("/api/scenarios", () => TypedResults.Ok(Scenarios.All.Select(s => new ScenarioView(s.Name, s.Title, s.Description)).ToList()))
             .WithTags("Scenarios").WithName("ListScenarios").WithSummary("Lesson presets to create a session from");
 
-        var g = app.MapGroup("/api/sessions").WithTags("Sessions");
+        var g = app.MapGroup("/api/sessions").WithTags("Sessions").AddEndpointFilter(JsonBody.RefuseOversized);
         g.AddEndpointFilter(RetryAfterWhenStoreUnavailable);
         g.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json").WithName("CreateSession")
             .WithSummary("Create a session (optionally from a scenario preset)")
@@ -64,7 +66,7 @@ public static class SessionsApi
 
     private static async Task<Results<Created<CreatedView>, ProblemHttpResult>> Create(HttpRequest request, LabService lab, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, static () => new CreateSessionRequest()).ConfigureAwait(false);
+        var (body, problem) = await JsonBody.ReadAsync<CreateSessionRequest>(request).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -121,7 +123,7 @@ public static class SessionsApi
         var maxBytes = 0;
         if (act == EndpointAction.Send)
         {
-            var (body, problem) = await JsonBody.ReadAsync(request, static () => new SendRequest()).ConfigureAwait(false);
+            var (body, problem) = await JsonBody.ReadAsync<SendRequest>(request).ConfigureAwait(false);
             if (problem is not null)
             {
                 return problem;
@@ -156,13 +158,13 @@ public static class SessionsApi
 
     private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Step(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, static () => new StepRequest()).ConfigureAwait(false);
+        var (body, problem) = await JsonBody.ReadAsync<StepRequest>(request).ConfigureAwait(false);
         return problem ?? await Execute(lab, id, request, new StepCommand(body!.Count), ct).ConfigureAwait(false);
     }
 
     private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Run(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, static () => new RunRequest()).ConfigureAwait(false);
+        var (body, problem) = await JsonBody.ReadAsync<RunRequest>(request).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -190,7 +192,7 @@ public static class SessionsApi
 
     private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Advance(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync<AdvanceRequest>(request, static () => new AdvanceRequest(0)).ConfigureAwait(false);
+        var (body, problem) = await JsonBody.ReadAsync<AdvanceRequest>(request).ConfigureAwait(false);
         return problem ?? await Execute(lab, id, request, new AdvanceCommand(body!.Ms), ct).ConfigureAwait(false);
     }
 
@@ -214,7 +216,7 @@ public static class SessionsApi
 
     private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Inject(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, static () => new CraftedSegmentRequest()).ConfigureAwait(false);
+        var (body, problem) = await JsonBody.ReadAsync<CraftedSegmentRequest>(request).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -242,13 +244,13 @@ public static class SessionsApi
 
     private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Flood(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, static () => new SynFloodRequest()).ConfigureAwait(false);
+        var (body, problem) = await JsonBody.ReadAsync<SynFloodRequest>(request).ConfigureAwait(false);
         return problem ?? await Execute(lab, id, request, new SynFloodCommand(body!.Count, body.Spoofed), ct).ConfigureAwait(false);
     }
 
     private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Live(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, static () => new LiveRequest()).ConfigureAwait(false);
+        var (body, problem) = await JsonBody.ReadAsync<LiveRequest>(request).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -259,7 +261,7 @@ public static class SessionsApi
 
     private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Rewind(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync<RewindRequest>(request, static () => new RewindRequest(-1)).ConfigureAwait(false);
+        var (body, problem) = await JsonBody.ReadAsync<RewindRequest>(request).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -270,7 +272,7 @@ public static class SessionsApi
 
     private static async Task<Results<Created<CreatedView>, ProblemHttpResult>> Fork(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync<ForkRequest>(request, static () => new ForkRequest(-1)).ConfigureAwait(false);
+        var (body, problem) = await JsonBody.ReadAsync<ForkRequest>(request).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -284,16 +286,19 @@ public static class SessionsApi
         return TypedResults.Created($"/api/sessions/{host.Id}", new CreatedView(token, SessionView.From(host, snapshot)));
     }
 
+    // from and limit bind as text so a malformed one is a 400 that names it, like every other field.
     private static async Task<Results<Ok<EventPageView>, ProblemHttpResult>> Events(string id, LabService lab, CancellationToken ct,
-        long from = 0, int limit = 100)
+        [FromQuery(Name = "from")] string? fromText = null, [FromQuery(Name = "limit")] string? limitText = null)
     {
-        if (from < 0)
+        var from = 0L;
+        if (fromText is not null && (!long.TryParse(fromText, NumberStyles.None, CultureInfo.InvariantCulture, out from) || from < 0))
         {
-            return Problems.Invalid("from", "from must not be negative");
+            return Problems.Invalid("from", $"from must be a non-negative integer, not '{fromText}'");
         }
-        if (limit is < 1 or > MaxPage)
+        var limit = 100;
+        if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxPage))
         {
-            return Problems.Invalid("limit", $"limit must be 1–{MaxPage}");
+            return Problems.Invalid("limit", $"limit must be 1–{MaxPage}, not '{limitText}'");
         }
         var page = await lab.EventsAsync(id, from, limit, ct).ConfigureAwait(false);
         if (page.Error is not null)

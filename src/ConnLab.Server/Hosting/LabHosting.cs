@@ -31,7 +31,9 @@ public static class LabHosting
         services.AddHostedService<IdleEviction>();
         services.AddHostedService<LivePlayer>();
 
-        services.AddProblemDetails();
+        // Kestrel binds only its endpoints from configuration; its limits (Kestrel:Limits:MaxRequestBodySize, …) need binding here.
+        builder.WebHost.ConfigureKestrel((context, kestrel) => context.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
@@ -59,7 +61,14 @@ public static class LabHosting
         });
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("trace-store");
         // IgnoreUnknownServices: no catch-all "{service}/{method}" routes that would shadow REST POSTs such as /api/sessions.
-        services.AddGrpc(o => o.IgnoreUnknownServices = true);
+        // One size limit for both transports: gRPC enforces it per message (RESOURCE_EXHAUSTED), and GrpcBodyLimit below
+        // lifts Kestrel's per-request one for gRPC calls, which would otherwise end an oversized call as UNKNOWN.
+        var maxBody = builder.Configuration.GetValue<long?>("Kestrel:Limits:MaxRequestBodySize");
+        services.AddGrpc(o =>
+        {
+            o.IgnoreUnknownServices = true;
+            o.MaxReceiveMessageSize = maxBody is > 0 and <= int.MaxValue ? (int)maxBody : o.MaxReceiveMessageSize;
+        });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(); // the same checks as /healthz
         services.AddSignalR();
@@ -99,6 +108,7 @@ public static class LabHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.Use(GrpcBodyLimit);
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true }); // browsers reach LabControl over HTTP/1.1
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -130,6 +140,17 @@ public static class LabHosting
         app.Services.GetRequiredService<Hubs.LabBroadcaster>(); // subscribe before the first command
         app.Lifetime.ApplicationStarted.Register(() => LogWhereEverythingIs(app));
         return app;
+    }
+
+    /// <summary>gRPC calls are held to <c>MaxReceiveMessageSize</c> per message instead of Kestrel's request body limit.</summary>
+    private static Task GrpcBodyLimit(HttpContext http, RequestDelegate next)
+    {
+        if (http.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
+            && http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
+        return next(http);
     }
 
     private static void LogWhereEverythingIs(WebApplication app)
