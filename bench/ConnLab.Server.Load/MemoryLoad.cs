@@ -18,8 +18,8 @@ internal static class MemoryLoad
         const string self = "dotnet";
         var dll = typeof(MemoryLoad).Assembly.Location;
         var server = Path.Combine(Path.GetDirectoryName(dll)!, "ConnLab.Server.dll");
-        var bare = await Measure(self, $"\"{dll}\" bare-app", 5191, sessions: 0);
-        var lab = await Measure(self, $"\"{server}\"", 5192, sessions: 1000);
+        var bare = await Measure(self, $"\"{dll}\" bare-app", sessions: 0);
+        var lab = await Measure(self, $"\"{server}\"", sessions: 1000);
         BenchReport.Add("server start-up to first answer", $"{lab.StartMs:N0} ms", "≤ 2,000 ms", $"bare app {bare.StartMs:N0} ms", lab.StartMs <= 2000);
         BenchReport.Add("server idle RSS", $"{lab.IdleMb:0} MB", "≤ 1.2× bare app", $"{lab.IdleMb / bare.IdleMb:0.00}× bare app ({bare.IdleMb:0} MB)", lab.IdleMb / bare.IdleMb <= 1.2);
         BenchReport.Add("server RSS with 1,000 established sessions", $"{lab.LoadedMb:0} MB", "< 300 MB", "—", lab.LoadedMb < 300);
@@ -62,8 +62,9 @@ internal static class MemoryLoad
 
     private sealed record Figures(double StartMs, double IdleMb, double LoadedMb);
 
-    private static async Task<Figures> Measure(string exe, string arguments, int port, int sessions)
+    private static async Task<Figures> Measure(string exe, string arguments, int sessions)
     {
+        var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
         var db = Path.Combine(Path.GetTempPath(), $"connlab-mem-{port}-{Environment.ProcessId}.db");
         var start = new ProcessStartInfo(exe, $"{arguments} --urls {url}")
@@ -77,6 +78,8 @@ internal static class MemoryLoad
                 ["ConnLab__RequestsPerMinutePerClient"] = "1000000",
                 ["Logging__LogLevel__Default"] = "Warning",
                 ["Kestrel__Endpoints__Http__Url"] = url,
+                ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{FreePort()}", // never the default 5081 a dev server holds
+                ["Kestrel__Endpoints__Grpc__Protocols"] = "Http2",
             },
         };
         var clock = Stopwatch.StartNew();
@@ -125,6 +128,13 @@ internal static class MemoryLoad
             File.Delete(db + suffix);
         }
         return new Figures(startMs, idle, loaded);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static double RssMb(Process process)
