@@ -29,6 +29,10 @@ public static class Problems
             ServiceErrorKind.Quota => (StatusCodes.Status429TooManyRequests, "quota-exceeded"),
             ServiceErrorKind.BadRequest => (StatusCodes.Status400BadRequest, "invalid-request"),
             ServiceErrorKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "store-unavailable"),
+            ServiceErrorKind.ReadOnly => (StatusCodes.Status403Forbidden, "session-read-only"),
+            ServiceErrorKind.WorkshopNotFound => (StatusCodes.Status404NotFound, "workshop-not-found"),
+            ServiceErrorKind.WorkshopClosed => (StatusCodes.Status410Gone, "workshop-closed"),
+            ServiceErrorKind.WorkshopFull => (StatusCodes.Status409Conflict, "workshop-full"),
             _ => error.Engine!.Code switch
             {
                 LabErrorCode.InvalidArgument => (StatusCodes.Status400BadRequest, "invalid-argument"),
@@ -46,7 +50,14 @@ public static class Problems
     }
 
     /// <summary>The gRPC status code of a refusal: the same classification, in gRPC's vocabulary.</summary>
-    public static global::Grpc.Core.StatusCode GrpcCode(ServiceError error) => Classify(error).Status switch
+    public static global::Grpc.Core.StatusCode GrpcCode(ServiceError error) => Classify(error) switch
+    {
+        (_, "workshop-full") => global::Grpc.Core.StatusCode.ResourceExhausted,
+        (StatusCodes.Status410Gone, _) => global::Grpc.Core.StatusCode.FailedPrecondition,
+        var (status, _) => GrpcCodeOfStatus(status),
+    };
+
+    private static global::Grpc.Core.StatusCode GrpcCodeOfStatus(int status) => status switch
     {
         StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge => global::Grpc.Core.StatusCode.InvalidArgument,
         StatusCodes.Status401Unauthorized => global::Grpc.Core.StatusCode.Unauthenticated,
@@ -93,6 +104,10 @@ public static class Problems
         "limit-exceeded" => "Session limit reached",
         "payload-too-large" => "Payload too large",
         "store-unavailable" => "The trace store is unavailable",
+        "session-read-only" => "The session is read-only",
+        "workshop-not-found" => "No such workshop",
+        "workshop-closed" => "The workshop has closed",
+        "workshop-full" => "The workshop is full",
         "connection-already-exists" or "connection-does-not-exist" or "connection-closing" or "illegal-in-state"
             => "The action is not allowed in the endpoint's state",
         _ => "Invalid request",

@@ -28,6 +28,7 @@ public static class LabHosting
         services.AddSingleton<TraceWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<TraceWriter>());
         services.AddSingleton<LabService>();
+        services.AddSingleton<Workshops.WorkshopService>();
         services.AddHostedService<IdleEviction>();
         services.AddHostedService<LivePlayer>();
 
@@ -68,6 +69,8 @@ public static class LabHosting
         services.AddSingleton<Hubs.WatchRegistry>();
         services.AddSingleton<Hubs.LabBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.LabBroadcaster>());
+        services.AddSingleton<Hubs.WorkshopBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<Hubs.WorkshopBroadcaster>());
         services.AddEndpointsApiExplorer();
         services.AddLabSwagger();
         return builder;
@@ -80,6 +83,7 @@ public static class LabHosting
         var store = app.Services.GetRequiredService<TraceStore>();
         await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
         await app.Services.GetRequiredService<LabService>().RestoreAsync(CancellationToken.None).ConfigureAwait(false);
+        await app.Services.GetRequiredService<Workshops.WorkshopService>().RestoreAsync(CancellationToken.None).ConfigureAwait(false);
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -108,11 +112,14 @@ public static class LabHosting
             },
         });
         app.MapSessionsApi();
+        app.MapWorkshopsApi();
         app.MapGrpcService<Grpc.LabControlService>();
+        app.MapGrpcService<Grpc.WorkshopControlService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHub<Hubs.LabHub>("/hubs/lab");
         app.Services.GetRequiredService<Hubs.LabBroadcaster>(); // subscribe before the first command
+        app.Services.GetRequiredService<Hubs.WorkshopBroadcaster>();
         app.Lifetime.ApplicationStarted.Register(() => LogWhereEverythingIs(app));
         return app;
     }
