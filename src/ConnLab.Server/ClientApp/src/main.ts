@@ -4,6 +4,7 @@ import './app.css';
 import { h } from './dom';
 import { listPage } from './ui/list-page';
 import { sessionPage, type PageHost } from './ui/session-page';
+import { instructorPage, studentPage } from './ui/workshop-pages';
 
 const PRESENTER = 'connlab.presenter';
 
@@ -40,10 +41,12 @@ function start(): void {
   });
 
   const id = params.get('session');
+  const join = params.get('join');
+  const workshop = params.get('workshop');
   const app = document.getElementById('app')!;
-  const page = id ? sessionPage(id, host) : listPage(host);
+  const page = id && join ? studentPage(id, join, host) : id ? sessionPage(id, host) : workshop ? instructorPage(workshop, host) : listPage(host);
   app.replaceChildren(h('div', { class: 'topbar' }, toggle), page, toast);
-  document.title = id ? `ConnLab · ${id}` : 'ConnLab';
+  document.title = id ? `ConnLab · ${id}` : workshop ? 'ConnLab · workshop' : 'ConnLab';
 }
 
 start();
