@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ConnLab.Contracts.V1;
 using ConnLab.Engine.Lab;
-using EngineState = ConnLab.Engine.Tcp.TcpState;
 using ConnLab.Server.Hubs;
 using ConnLab.Server.Workshops;
 using Grpc.Core;
@@ -13,6 +12,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using EngineState = ConnLab.Engine.Tcp.TcpState;
 
 namespace ConnLab.Server.Tests;
 
@@ -262,6 +262,22 @@ public sealed class WorkshopTests : IDisposable
         {
             File.Delete(path + suffix);
         }
+    }
+
+    [Fact]
+    public async Task Swagger_describes_the_workshop_routes_with_examples_and_refusals()
+    {
+        var json = JsonNode.Parse(await _factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json"))!;
+        var paths = json["paths"]!.AsObject();
+        foreach (var path in new[] { "/api/workshops", "/api/workshops/join", "/api/workshops/{id}", "/api/workshops/{id}/follow", "/api/workshops/{id}/close" })
+        {
+            Assert.True(paths.ContainsKey(path), path);
+        }
+        Assert.NotNull(paths["/api/workshops/join"]!["post"]!["responses"]!["410"]);
+        var schemas = json["components"]!["schemas"]!;
+        Assert.Equal("handshake", schemas["CreateWorkshopRequest"]!["example"]!["scenario"]!.GetValue<string>());
+        Assert.Equal("Ada", schemas["JoinWorkshopRequest"]!["example"]!["studentName"]!.GetValue<string>());
+        Assert.Contains("join code", schemas["WorkshopGrid"]!["properties"]!["code"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -40,17 +40,26 @@ public static class WorkshopsApi
         g.MapPost("/", Create).Accepts<CreateWorkshopRequest>("application/json").WithName("CreateWorkshop")
             .WithSummary("Create a workshop from a scenario: a template session, a join code for the projector, an instructor key")
             .WithDescription("Keep instructorKey: the grid, follow-me and close need it as 'Authorization: Bearer <instructorKey>'. "
-                + "templateToken drives the template session. 429 when ConnLab:MaxWorkshops workshops are open.");
+                + "templateToken drives the template session. 429 when ConnLab:MaxWorkshops workshops are open.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests);
         g.MapPost("/join", Join).Accepts<JoinWorkshopRequest>("application/json").WithName("JoinWorkshop")
             .WithSummary("Join by code: your own sandbox (a fork of the template as it is now) and its token")
-            .WithDescription("No key needed. 404 for an unknown code, 410 once the workshop is closed or expired, 409 when it is full.");
+            .WithDescription("No key needed. 404 for an unknown code, 410 once the workshop is closed or expired, 409 when it is full.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status410Gone);
         g.MapGet("/{id}", Grid).WithName("GetWorkshop")
-            .WithSummary("The instructor's grid: every student's sandbox with both states, step, event count and outcome (instructor key)");
+            .WithSummary("The instructor's grid: every student's sandbox with both states, step, event count and outcome (instructor key)")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         g.MapPost("/{id}/follow", Follow).Accepts<FollowRequest>("application/json").WithName("FollowWorkshop")
             .WithSummary("Follow-me on or off: every student page shows one session, read-only (instructor key)")
-            .WithDescription("Pushed to students over SignalR (hub /hubs/lab: JoinWorkshop(code), then WorkshopFollow(workshopId, sessionId | null)).");
+            .WithDescription("Pushed to students over SignalR (hub /hubs/lab: JoinWorkshop(code), then WorkshopFollow(workshopId, sessionId | null)). "
+                + "sessionId must be the template or a student's sandbox (400 otherwise); 410 once closed.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone);
         g.MapPost("/{id}/close", Close).WithName("CloseWorkshop")
-            .WithSummary("Close the workshop: the code stops working (410), sandboxes turn read-only (instructor key)");
+            .WithSummary("Close the workshop: the code stops working (410), sandboxes turn read-only (instructor key)")
+            .WithDescription("Students keep reading and watching their sandboxes; their tokens no longer change them (403 session-read-only). Closing twice is harmless.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
