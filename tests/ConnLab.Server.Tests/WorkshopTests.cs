@@ -12,6 +12,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using EngineState = ConnLab.Engine.Tcp.TcpState;
 
 namespace ConnLab.Server.Tests;
@@ -262,6 +263,33 @@ public sealed class WorkshopTests : IDisposable
         {
             File.Delete(path + suffix);
         }
+    }
+
+    private sealed class ShiftedClock : TimeProvider
+    {
+        public TimeSpan Offset { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
+    }
+
+    [Fact]
+    public async Task An_expired_workshop_behaves_as_closed()
+    {
+        var clock = new ShiftedClock();
+        using var factory = _factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<TimeProvider>(clock)));
+        var client = new WorkshopClient(factory.CreateClient());
+        var created = await client.Create();
+        var (id, key, code) = (created["workshop"]!["id"]!.GetValue<string>(), created["instructorKey"]!.GetValue<string>(),
+            created["workshop"]!["code"]!.GetValue<string>());
+        var ada = await client.Joined(code, "Ada");
+        var adaId = ada["session"]!["id"]!.GetValue<string>();
+        Assert.True((await client.Send(HttpMethod.Post, $"/api/sessions/{adaId}/step", ada["token"]!.GetValue<string>())).IsSuccessStatusCode);
+
+        clock.Offset = TimeSpan.FromMinutes(481); // past the default 480-minute TTL
+        var gone = await WorkshopClient.Problem(await client.Join(code, "Late"), 410, "workshop-closed");
+        Assert.Contains("expired", gone["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await WorkshopClient.Problem(await client.Send(HttpMethod.Post, $"/api/sessions/{adaId}/step", ada["token"]!.GetValue<string>()), 403, "session-read-only");
+        Assert.False((await client.Grid(id, key))["open"]!.GetValue<bool>());
     }
 
     [Fact]

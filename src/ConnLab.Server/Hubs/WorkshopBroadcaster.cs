@@ -72,6 +72,10 @@ public sealed partial class WorkshopBroadcaster : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                foreach (var expired in _workshops.TakeExpired())
+                {
+                    OnChanged(new WorkshopChange(expired, WorkshopChangeKind.Closed));
+                }
                 foreach (var id in _stale.Keys)
                 {
                     _stale.TryRemove(id, out _);

@@ -251,6 +251,29 @@ public sealed partial class WorkshopService
         return error ?? (Result<WorkshopPresence>)new WorkshopPresence(workshop!.Id, workshop.Name, true, workshop.FollowSessionId);
     }
 
+    /// <summary>
+    /// Workshops that expired (<c>ConnLab:WorkshopTtlMinutes</c>) since the last call, each once, so their students hear
+    /// <c>WorkshopClosed</c> as if the instructor had closed them.
+    /// </summary>
+    internal IReadOnlyList<string> TakeExpired()
+    {
+        var now = _clock.GetUtcNow();
+        List<string> expired = [];
+        lock (_gate)
+        {
+            foreach (var w in _workshops.Values)
+            {
+                if (w.ClosedAt is null && !w.ExpiryAnnounced && now >= w.ExpiresAt)
+                {
+                    w.ExpiryAnnounced = true;
+                    w.FollowSessionId = null;
+                    expired.Add(w.Id);
+                }
+            }
+        }
+        return expired;
+    }
+
     /// <summary>Checks the instructor key of a workshop (for the hub's grid watch).</summary>
     public ServiceError? Check(string id, string? key) => Authorize(id, key).Error;
 
@@ -280,6 +303,7 @@ public sealed partial class WorkshopService
                 }
             }
             workshop.Seats = workshop.Students.Count;
+            workshop.ExpiryAnnounced = !workshop.IsOpen(_clock.GetUtcNow());
             _workshops[row.Id] = workshop;
             _bySession[row.TemplateSessionId] = row.Id;
         }
@@ -425,6 +449,7 @@ public sealed partial class WorkshopService
         public List<Student> Students { get; } = [];
         public int Joining { get; set; }
         public int Seats { get; set; }
+        public bool ExpiryAnnounced { get; set; }
 
         public bool IsOpen(DateTimeOffset now) => ClosedAt is null && now < ExpiresAt;
 

@@ -93,6 +93,11 @@ export function workshopSection(host: PageHost): HTMLElement {
     mine.length ? h('p', {}, 'Your workshops: ', ...mine.flatMap((id, i) => [i ? ' · ' : '', h('a', { href: `/?workshop=${encodeURIComponent(id)}` }, id)])) : null);
 }
 
+/** The join code of a workshop sandbox this browser joined, so `/?session=<id>` alone still follows the workshop. */
+export function joinedCode(sessionId: string): string | null {
+  return joinedAll()[sessionId] ?? null;
+}
+
 function joinedAll(): Record<string, string> {
   try {
     return JSON.parse(localStorage.getItem(JOINED) ?? '{}') as Record<string, string>;
