@@ -63,5 +63,16 @@ await scenario('workshop: join by code, live grid, predict, follow-me', async (b
   await student.waitForSelector(`.session-page[data-session="${ownId}"]`);
   await waitLive(student);
   check(await student.getByTestId('step').count() === 1, 'follow-me off: back in their own session with the controls');
+
+  // Close: the code is struck through, the student's page says read-only, and a step is refused.
+  instructor.once('dialog', (d) => void d.accept());
+  await instructor.getByTestId('close-workshop').click();
+  await instructor.waitForSelector('[data-testid=join-code].closed');
+  await student.waitForFunction(() => document.querySelector('[data-testid=workshop-status]')?.textContent?.startsWith('closed'));
+  check(true, 'closing reaches the student\'s page');
+  await student.waitForFunction(() => document.querySelector('[data-testid=mode]')?.textContent?.startsWith('The workshop has closed'));
+  equal(await student.getByTestId('step').count(), 0, 'the closed workshop\'s sandbox has no controls any more');
+  await waitLive(student);
+  check(await student.locator('svg.ladder g.arrow').count() > 0, 'and can still be read');
   noErrors(instructor, student);
 });

@@ -25,8 +25,10 @@ declare global {
 }
 
 export interface SessionPageOptions {
-  /** Show the session read-only even if this browser holds its token (a workshop's follow-me). */
+  /** Show the session read-only even if this browser holds its token (a workshop's follow-me, a closed workshop). */
   readOnly?: boolean;
+  /** Why it is read-only (the line where the owner's is). */
+  readOnlyReason?: string;
   /** A line above the page (a workshop banner). */
   banner?: HTMLElement | null;
 }
@@ -58,7 +60,7 @@ export function sessionPage(id: string, host: PageHost, options: SessionPageOpti
   const mode = h('p', { class: 'mode', 'data-testid': 'mode' }, owner
     ? 'You own this session: the controls are yours. Share the link below to let others watch.'
     : options.readOnly
-      ? 'Following the instructor: read-only until follow-me is turned off.'
+      ? options.readOnlyReason ?? 'Read-only.'
       : 'Watching read-only: only the browser that created this session can change it.');
 
   const ladderView = new LadderView();

@@ -241,12 +241,19 @@ export function studentPage(ownId: string, code: string, host: PageHost): HTMLEl
     setText(statusEl, text);
     document.body.dataset.following = String(target.following);
     back.hidden = !target.following;
-    if (target.id === shown) {
+    const readOnly = target.following || closed;
+    const key = `${target.id}|${readOnly}`;
+    if (key === shown) {
       return;
     }
-    shown = target.id;
+    shown = key;
     const old = current;
-    current = sessionPage(target.id, host, { readOnly: target.following });
+    current = sessionPage(target.id, host, {
+      readOnly,
+      readOnlyReason: target.following
+        ? 'Following the instructor: read-only until follow-me is turned off.'
+        : 'The workshop has closed: your session stays here to read, but no longer changes.',
+    });
     container.replaceChildren(current);
     void old?.dispose();
   }
@@ -282,7 +289,11 @@ export function studentPage(ownId: string, code: string, host: PageHost): HTMLEl
       await joinGroup();
     } catch (e) {
       closed = /closed|expired/.test((e as Error).message);
-      setText(statusEl, closed ? 'the workshop has closed: your session is read-only' : `not connected to the workshop (${(e as Error).message})`);
+      if (closed) {
+        show();
+      } else {
+        setText(statusEl, `not connected to the workshop (${(e as Error).message})`);
+      }
     }
   })();
   return h('div', { class: 'student-page', 'data-testid': 'student-page' }, banner, container);
