@@ -51,6 +51,11 @@ export const workshopKeys = {
   set(id: string, key: string): void {
     localStorage.setItem(WORKSHOPS, JSON.stringify({ ...this.all(), [id]: key }));
   },
+  remove(id: string): void {
+    const all = this.all();
+    delete all[id];
+    localStorage.setItem(WORKSHOPS, JSON.stringify(all));
+  },
 };
 
 async function call<T>(method: string, path: string, body?: unknown, token?: string | null): Promise<T> {

@@ -109,8 +109,20 @@ function joinedAll(): Record<string, string> {
 /** The instructor's page: the code for the projector, follow-me, close, and every student's sandbox live. */
 export function instructorPage(id: string, host: PageHost): HTMLElement {
   if (!workshopKeys.get(id)) {
-    return h('div', { class: 'workshop-page' }, h('a', { href: '/', class: 'back' }, '← start'),
-      h('p', { role: 'alert' }, 'This browser does not hold the instructor key of this workshop (it is kept where the workshop was created).'));
+    // Another browser than the one that created it: the key (shown once at creation) can be pasted here.
+    const key = h('input', { type: 'password', id: 'k-key', autocomplete: 'off', size: 44, 'data-testid': 'instructor-key' });
+    const form = h('form', { class: 'panel', 'aria-labelledby': 'k-title' },
+      h('h2', { id: 'k-title' }, 'Instructor key'),
+      h('p', { role: 'alert' }, 'This browser does not hold the instructor key of this workshop (it is kept where the workshop was created).'),
+      h('label', { for: 'k-key' }, 'key ', key), ' ', h('button', { type: 'submit' }, 'Use this key'));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (key.value.trim()) {
+        workshopKeys.set(id, key.value.trim());
+        location.reload();
+      }
+    });
+    return h('div', { class: 'workshop-page' }, h('a', { href: '/', class: 'back' }, '← start'), form);
   }
   let grid: WorkshopGrid | null = null;
   const title = h('h1', {}, 'Workshop');
@@ -208,6 +220,12 @@ export function instructorPage(id: string, host: PageHost): HTMLElement {
       await connection.start();
       await watch();
     } catch (e) {
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403 || e.status === 404)) {
+        workshopKeys.remove(id); // a wrong key (or no such workshop): ask again on reload
+        setText(statusEl, problem(e));
+        host.notify(problem(e), true);
+        return;
+      }
       setText(statusEl, `polling every 2 s (${problem(e)})`);
       startPolling();
     }
