@@ -27,4 +27,7 @@ public sealed class BrowserTests(DashboardServer server) : IClassFixture<Dashboa
 
     [Fact]
     public Task A_syn_flood_fills_the_syn_queue_gauge() => Scenario("flood");
+
+    [Fact]
+    public Task A_student_joins_a_workshop_by_code_appears_on_the_grid_predicts_and_follows_the_instructor() => Scenario("workshop");
 }

@@ -33,6 +33,10 @@ public static class Problems
             ServiceErrorKind.BadRequest => (StatusCodes.Status400BadRequest, "invalid-request"),
             ServiceErrorKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "store-unavailable"),
             ServiceErrorKind.StoreFull => (StatusCodes.Status507InsufficientStorage, "store-full"),
+            ServiceErrorKind.ReadOnly => (StatusCodes.Status403Forbidden, "session-read-only"),
+            ServiceErrorKind.WorkshopNotFound => (StatusCodes.Status404NotFound, "workshop-not-found"),
+            ServiceErrorKind.WorkshopClosed => (StatusCodes.Status410Gone, "workshop-closed"),
+            ServiceErrorKind.WorkshopFull => (StatusCodes.Status409Conflict, "workshop-full"),
             _ => error.Engine!.Code switch
             {
                 LabErrorCode.InvalidArgument => (StatusCodes.Status400BadRequest, "invalid-argument"),
@@ -50,7 +54,14 @@ public static class Problems
     }
 
     /// <summary>The gRPC status code of a refusal: the same classification, in gRPC's vocabulary.</summary>
-    public static global::Grpc.Core.StatusCode GrpcCode(ServiceError error) => Classify(error).Status switch
+    public static global::Grpc.Core.StatusCode GrpcCode(ServiceError error) => Classify(error) switch
+    {
+        (_, "workshop-full") => global::Grpc.Core.StatusCode.ResourceExhausted,
+        (StatusCodes.Status410Gone, _) => global::Grpc.Core.StatusCode.FailedPrecondition,
+        var (status, _) => GrpcCodeOfStatus(status),
+    };
+
+    private static global::Grpc.Core.StatusCode GrpcCodeOfStatus(int status) => status switch
     {
         StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge => global::Grpc.Core.StatusCode.InvalidArgument,
         StatusCodes.Status401Unauthorized => global::Grpc.Core.StatusCode.Unauthenticated,
@@ -142,6 +153,10 @@ public static class Problems
         "unsupported-media-type" => "The body must be application/json",
         "store-unavailable" => "The trace store is unavailable",
         "store-full" => "The trace store is full",
+        "session-read-only" => "The session is read-only",
+        "workshop-not-found" => "No such workshop",
+        "workshop-closed" => "The workshop has closed",
+        "workshop-full" => "The workshop is full",
         "connection-already-exists" or "connection-does-not-exist" or "connection-closing" or "illegal-in-state"
             => "The action is not allowed in the endpoint's state",
         _ => "Invalid request",

@@ -253,7 +253,7 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
         return new V1.CommandResponse { Session = Proto(outcome.Host, outcome.Snapshot) };
     }
 
-    private static V1.Session Proto(SessionHost host, SessionSnapshot snapshot)
+    internal static V1.Session Proto(SessionHost host, SessionSnapshot snapshot)
     {
         var session = snapshot.ToProto(host.Id, host.Name);
         session.LiveSpeed = host.LiveSpeed ?? 0;
@@ -263,9 +263,9 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
     private static EndpointRole Role(V1.Endpoint endpoint, string field = "endpoint") =>
         endpoint.ToEngine() ?? throw Invalid(field, $"{field} must be CLIENT or SERVER");
 
-    private static T Check<T>(Result<T> result) => result.Error is null ? result.Value! : throw Failure(result.Error);
+    internal static T Check<T>(Result<T> result) => result.Error is null ? result.Value! : throw Failure(result.Error);
 
-    private static RpcException Failure(ServiceError error)
+    internal static RpcException Failure(ServiceError error)
     {
         var trailers = new Metadata();
         if (error.Field is not null)
@@ -282,11 +282,11 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
     private static RpcException Invalid(string field, string message) =>
         Failure(new ServiceError(ServiceErrorKind.BadRequest, $"{field}: {message}", Field: field));
 
-    private static string? Token(ServerCallContext context) => SessionToken.FromAuthorization(context.RequestHeaders.GetValue("authorization"));
+    internal static string? Token(ServerCallContext context) => SessionToken.FromAuthorization(context.RequestHeaders.GetValue("authorization"));
 
-    private static string Owner(ServerCallContext context) => SessionsApi.Client(context.GetHttpContext().Request);
+    internal static string Owner(ServerCallContext context) => SessionsApi.Client(context.GetHttpContext().Request);
 
-    private static SessionConfig ToConfig(V1.CreateSessionRequest r)
+    internal static SessionConfig ToConfig(V1.CreateSessionRequest r)
     {
         var d = new SessionConfig();
         static EndpointConfig Endpoint(V1.EndpointConfig? e, EndpointConfig baseline) => e is null ? baseline : baseline with

@@ -19,6 +19,9 @@ internal sealed class LabExamples : ISchemaFilter
         [typeof(RewindRequest)] = """{ "toStep": 1 }""",
         [typeof(ForkRequest)] = """{ "atStep": 1 }""",
         [typeof(LiveRequest)] = """{ "speed": 0.1 }""",
+        [typeof(CreateWorkshopRequest)] = """{ "name": "Networks 101 — handshake", "scenario": "handshake", "profile": "rfc9293" }""",
+        [typeof(JoinWorkshopRequest)] = """{ "code": "K7MX2Q", "studentName": "Ada" }""",
+        [typeof(FollowRequest)] = """{ "on": true }""",
         [typeof(CraftedSegmentRequest)] = """{ "from": "client", "flags": ["RST"], "seq": 1234, "ack": 0, "window": 0 }""",
     };
 

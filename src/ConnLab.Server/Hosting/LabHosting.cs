@@ -28,6 +28,7 @@ public static class LabHosting
         services.AddSingleton<TraceWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<TraceWriter>());
         services.AddSingleton<LabService>();
+        services.AddSingleton<Workshops.WorkshopService>();
         services.AddHostedService<IdleEviction>();
         services.AddHostedService<LivePlayer>();
 
@@ -77,6 +78,8 @@ public static class LabHosting
         services.AddSingleton<Hubs.WatchRegistry>();
         services.AddSingleton<Hubs.LabBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.LabBroadcaster>());
+        services.AddSingleton<Hubs.WorkshopBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<Hubs.WorkshopBroadcaster>());
         services.AddEndpointsApiExplorer();
         services.AddLabSwagger();
         return builder;
@@ -91,6 +94,7 @@ public static class LabHosting
         {
             await store.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
             await app.Services.GetRequiredService<LabService>().RestoreAsync(CancellationToken.None).ConfigureAwait(false);
+            await app.Services.GetRequiredService<Workshops.WorkshopService>().RestoreAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
@@ -133,11 +137,14 @@ public static class LabHosting
             },
         });
         app.MapSessionsApi();
+        app.MapWorkshopsApi();
         app.MapGrpcService<Grpc.LabControlService>();
+        app.MapGrpcService<Grpc.WorkshopControlService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHub<Hubs.LabHub>("/hubs/lab");
         app.Services.GetRequiredService<Hubs.LabBroadcaster>(); // subscribe before the first command
+        app.Services.GetRequiredService<Hubs.WorkshopBroadcaster>();
         app.Lifetime.ApplicationStarted.Register(() => LogWhereEverythingIs(app));
         return app;
     }

@@ -25,6 +25,18 @@ public interface ILabClient
     /// nothing from <paramref name="resumeFrom"/> on was sent. Call <c>Watch(sessionId, resumeFrom)</c> to catch up.
     /// </summary>
     Task SessionLagged(string sessionId, long resumeFrom);
+
+    /// <summary>
+    /// Follow-me in a workshop this connection joined (<see cref="LabHub.JoinWorkshop"/>): show
+    /// <paramref name="sessionId"/> read-only, or go back to your own session when it is null.
+    /// </summary>
+    Task WorkshopFollow(string workshopId, string? sessionId);
+
+    /// <summary>The workshop closed: its code no longer works, and your sandbox is read-only from now on.</summary>
+    Task WorkshopClosed(string workshopId);
+
+    /// <summary>The instructor's grid (<see cref="LabHub.WatchWorkshop"/>) changed: a student joined or a sandbox moved.</summary>
+    Task WorkshopGrid(Workshops.WorkshopGrid grid);
 }
 
 /// <summary>A batch of a session's events.</summary>
@@ -43,8 +55,43 @@ public sealed record WatchAnswer(SessionView Session, IReadOnlyList<EventView> E
 /// The live hub for dashboards (<c>/hubs/lab</c>). A watch is a subscription kept by <see cref="WatchRegistry"/>; the
 /// <see cref="LabBroadcaster"/> pushes every committed change to it, whoever drove the change (REST, gRPC, live mode).
 /// </summary>
-public sealed class LabHub(LabService lab, WatchRegistry watchers, LabHubLifetimeManager connections) : Hub<ILabClient>
+public sealed class LabHub(LabService lab, WatchRegistry watchers, LabHubLifetimeManager connections, Workshops.WorkshopService workshops)
+    : Hub<ILabClient>
 {
+    /// <summary>
+    /// A student page joins the open workshop with this code: it then receives <c>WorkshopFollow</c> and
+    /// <c>WorkshopClosed</c>. Returns the workshop and whom follow-me shows now. Call it again after a reconnect.
+    /// </summary>
+    public async Task<Workshops.WorkshopPresence> JoinWorkshop(string code)
+    {
+        var presence = workshops.Presence(code);
+        if (presence.Error is not null)
+        {
+            throw new HubException(presence.Error.Message);
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, WorkshopGroups.Students(presence.Value!.WorkshopId), Context.ConnectionAborted).ConfigureAwait(false);
+        return presence.Value;
+    }
+
+    /// <summary>Stops receiving a workshop's follow-me and close.</summary>
+    public Task LeaveWorkshop(string workshopId) =>
+        Groups.RemoveFromGroupAsync(Context.ConnectionId, WorkshopGroups.Students(workshopId), Context.ConnectionAborted);
+
+    /// <summary>
+    /// An instructor page watches its workshop's grid (with the instructor key): returns it now, then the server pushes
+    /// <c>WorkshopGrid</c> whenever a student joins or a sandbox changes. Call it again after a reconnect.
+    /// </summary>
+    public async Task<Workshops.WorkshopGrid> WatchWorkshop(string workshopId, string instructorKey)
+    {
+        if (workshops.Check(workshopId, instructorKey) is { } error)
+        {
+            throw new HubException(error.Message);
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, WorkshopGroups.Grid(workshopId), Context.ConnectionAborted).ConfigureAwait(false);
+        return await workshops.GridAsync(workshopId, Context.ConnectionAborted).ConfigureAwait(false)
+            ?? throw new HubException($"workshop '{workshopId}' does not exist");
+    }
+
     /// <summary>
     /// Watches a session: returns its snapshot with the events from <paramref name="fromIndex"/>, then pushes every
     /// later event, starting at <see cref="WatchAnswer.NextIndex"/>, with no gap and no duplicate. The subscription is

@@ -13,6 +13,10 @@ public sealed class LabDb(DbContextOptions<LabDb> options) : DbContext(options)
     public DbSet<CommandRow> Commands => Set<CommandRow>();
     /// <summary>Traces.</summary>
     public DbSet<EventRow> Events => Set<EventRow>();
+    /// <summary>Workshops.</summary>
+    public DbSet<WorkshopRow> Workshops => Set<WorkshopRow>();
+    /// <summary>Workshop students and their sandboxes.</summary>
+    public DbSet<WorkshopStudentRow> WorkshopStudents => Set<WorkshopStudentRow>();
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -21,6 +25,8 @@ public sealed class LabDb(DbContextOptions<LabDb> options) : DbContext(options)
         modelBuilder.ApplyConfiguration(new SessionRowConfiguration());
         modelBuilder.ApplyConfiguration(new CommandRowConfiguration());
         modelBuilder.ApplyConfiguration(new EventRowConfiguration());
+        modelBuilder.ApplyConfiguration(new WorkshopRowConfiguration());
+        modelBuilder.ApplyConfiguration(new WorkshopStudentRowConfiguration());
     }
 }
 
@@ -54,5 +60,31 @@ internal sealed class EventRowConfiguration : IEntityTypeConfiguration<EventRow>
         b.ToTable("Events");
         b.HasKey(e => new { e.SessionKey, e.Idx });
         b.HasOne<SessionRow>().WithMany().HasForeignKey(e => e.SessionKey).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class WorkshopRowConfiguration : IEntityTypeConfiguration<WorkshopRow>
+{
+    public void Configure(EntityTypeBuilder<WorkshopRow> b)
+    {
+        b.ToTable("Workshops");
+        b.HasKey(w => w.Id);
+        b.Property(w => w.Id).HasMaxLength(32);
+        b.Property(w => w.Code).HasMaxLength(16);
+        b.HasIndex(w => w.Code);
+        b.Property(w => w.Name).HasMaxLength(200);
+        b.Property(w => w.TemplateSessionId).HasMaxLength(32);
+        b.Property(w => w.FollowSessionId).HasMaxLength(32);
+    }
+}
+
+internal sealed class WorkshopStudentRowConfiguration : IEntityTypeConfiguration<WorkshopStudentRow>
+{
+    public void Configure(EntityTypeBuilder<WorkshopStudentRow> b)
+    {
+        b.ToTable("WorkshopStudents");
+        b.HasKey(s => new { s.WorkshopId, s.SessionId });
+        b.Property(s => s.Name).HasMaxLength(60);
+        b.HasOne<WorkshopRow>().WithMany().HasForeignKey(s => s.WorkshopId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -40,3 +40,43 @@ public sealed class EventRow
     /// <summary>The encoded events.</summary>
     public byte[] Data { get; set; } = [];
 }
+
+/// <summary>A workshop: a template session, a join code and the hash of the instructor's key.</summary>
+public sealed class WorkshopRow
+{
+    /// <summary>Public id.</summary>
+    public string Id { get; set; } = "";
+    /// <summary>Join code (unique among open workshops; kept after closing for the record).</summary>
+    public string Code { get; set; } = "";
+    /// <summary>Display name.</summary>
+    public string Name { get; set; } = "";
+    /// <summary>The scenario preset of the template, or "-".</summary>
+    public string Scenario { get; set; } = "";
+    /// <summary>SHA-256 of the instructor key.</summary>
+    public byte[] KeyHash { get; set; } = [];
+    /// <summary>The instructor's template session.</summary>
+    public string TemplateSessionId { get; set; } = "";
+    /// <summary>Client address that created it.</summary>
+    public string Owner { get; set; } = "";
+    /// <summary>Creation time (Unix ms).</summary>
+    public long CreatedAtMs { get; set; }
+    /// <summary>When the code stops working (Unix ms).</summary>
+    public long ExpiresAtMs { get; set; }
+    /// <summary>When the instructor closed it (Unix ms), or null.</summary>
+    public long? ClosedAtMs { get; set; }
+    /// <summary>The session every student page shows while follow-me is on, or null.</summary>
+    public string? FollowSessionId { get; set; }
+}
+
+/// <summary>A student of a workshop and their sandbox session.</summary>
+public sealed class WorkshopStudentRow
+{
+    /// <summary>The workshop.</summary>
+    public string WorkshopId { get; set; } = "";
+    /// <summary>The student's session (a fork of the template).</summary>
+    public string SessionId { get; set; } = "";
+    /// <summary>The name the student gave.</summary>
+    public string Name { get; set; } = "";
+    /// <summary>Join time (Unix ms).</summary>
+    public long JoinedAtMs { get; set; }
+}

@@ -49,6 +49,12 @@ public sealed class LabOptions
     /// disk. A command that would pass it is refused with 507, like one on a full disk.
     /// </summary>
     public long MaxStoreBytes { get; set; }
+    /// <summary>Most open workshops on the server (429 beyond).</summary>
+    public int MaxWorkshops { get; set; } = 100;
+    /// <summary>Most students one workshop admits (409 beyond).</summary>
+    public int MaxStudentsPerWorkshop { get; set; } = 100;
+    /// <summary>Minutes a workshop stays open after its creation; then its code stops working and its sandboxes turn read-only.</summary>
+    public int WorkshopTtlMinutes { get; set; } = 480;
 
     /// <summary>The engine limits every session gets.</summary>
     public LabLimits ToLimits() => LabLimits.Default with

@@ -187,10 +187,23 @@ public sealed partial class LabService
         }, ct);
 
     /// <summary>A new session equal to this one as it was after step <paramref name="atStep"/>, with its own token.</summary>
-    public async Task<Result<CreatedSession>> ForkAsync(string id, string? token, long atStep, string owner, CancellationToken ct)
+    public Task<Result<CreatedSession>> ForkAsync(string id, string? token, long atStep, string owner, CancellationToken ct) =>
+        ForkCoreAsync(id, token, requireToken: true, atStep, newName: null, owner, ct);
+
+    /// <summary>
+    /// A fork for the server itself (a workshop sandbox): no token needed, at the source's current step when
+    /// <paramref name="atStep"/> is null, named <paramref name="name"/>.
+    /// </summary>
+    internal Task<Result<CreatedSession>> ForkAsServerAsync(string id, long? atStep, string name, string owner, CancellationToken ct) =>
+        ForkCoreAsync(id, token: null, requireToken: false, atStep, newName: name, owner, ct);
+
+    private async Task<Result<CreatedSession>> ForkCoreAsync(string id, string? token, bool requireToken, long? at, string? newName, string owner,
+        CancellationToken ct)
     {
-        var source = await WithSessionAsync(id, token, requireToken: true, host =>
+        var atStep = 0L;
+        var source = await WithSessionAsync(id, token, requireToken, host =>
         {
+            atStep = at ?? host.Session.StepCount;
             if (atStep < 0 || atStep > host.Session.StepCount)
             {
                 return Task.FromResult<Result<(SessionConfig, List<CommandRecord>, string)>>(ServiceError.From(
@@ -209,7 +222,7 @@ public sealed partial class LabService
         {
             return ServiceError.From(error);
         }
-        return await AdoptAsync($"{name} (fork at step {atStep})", forked!, owner, $"fork of {id}", ct).ConfigureAwait(false);
+        return await AdoptAsync(newName ?? $"{name} (fork at step {atStep})", forked!, owner, $"fork of {id}", ct).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a session and its stored rows.</summary>
@@ -287,6 +300,10 @@ public sealed partial class LabService
             if (!SessionToken.Matches(token, host.TokenHash) && !IsAdmin(token))
             {
                 return new ServiceError(ServiceErrorKind.Forbidden, $"that token does not control session '{id}'");
+            }
+            if (host.ReadOnlyFrom <= _clock.GetUtcNow() && !IsAdmin(token))
+            {
+                return new ServiceError(ServiceErrorKind.ReadOnly, $"session '{id}' is read-only: its workshop has closed (it can still be read and watched)");
             }
         }
         await host.Gate.WaitAsync(ct).ConfigureAwait(false);

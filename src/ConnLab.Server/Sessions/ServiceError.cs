@@ -21,6 +21,14 @@ public enum ServiceErrorKind
     Unavailable,
     /// <summary>The trace store is full (the disk, or <c>ConnLab:MaxStoreBytes</c>); the command was rolled back.</summary>
     StoreFull,
+    /// <summary>The session is a closed workshop's sandbox: it can be read and watched, not changed.</summary>
+    ReadOnly,
+    /// <summary>No open workshop has that id or join code.</summary>
+    WorkshopNotFound,
+    /// <summary>The workshop was closed or has expired: its join code no longer works.</summary>
+    WorkshopClosed,
+    /// <summary>The workshop holds as many students as it may.</summary>
+    WorkshopFull,
 }
 
 /// <summary>A refusal, with what the user needs to fix it.</summary>

@@ -50,6 +50,11 @@ public sealed class SessionHost
     public DateTimeOffset LastUsed { get; internal set; }
     /// <summary>Live mode: virtual ms per real ms while the server plays the session; null when it is not playing.</summary>
     public double? LiveSpeed { get; internal set; }
+    /// <summary>
+    /// From this moment the session's token no longer changes it (a workshop sandbox after its workshop closed or
+    /// expired); reads and watches go on. Null: always writable.
+    /// </summary>
+    public DateTimeOffset? ReadOnlyFrom { get; internal set; }
     /// <summary>Set when a restored session did not replay to its stored trace.</summary>
     public string? Problem { get; internal set; }
     /// <summary>Commands already handed to the trace store.</summary>

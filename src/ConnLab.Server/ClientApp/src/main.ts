@@ -1,9 +1,11 @@
-// The dashboard: `/` lists and creates sessions; `/?session=<id>` shows one live (with the controls if this browser
-// holds its token). `?presenter=1` (or the toggle) switches to large type and high contrast.
+// The dashboard: `/` lists and creates sessions and workshops; `/?session=<id>` shows one live (with the controls if
+// this browser holds its token; `&join=<code>` as a workshop student, following the instructor when asked);
+// `/?workshop=<id>` is an instructor's workshop page. `?presenter=1` (or the toggle) switches to large type and high contrast.
 import './app.css';
 import { h } from './dom';
 import { listPage } from './ui/list-page';
 import { sessionPage, type PageHost } from './ui/session-page';
+import { instructorPage, joinedCode, studentPage } from './ui/workshop-pages';
 
 const PRESENTER = 'connlab.presenter';
 
@@ -40,10 +42,12 @@ function start(): void {
   });
 
   const id = params.get('session');
+  const join = params.get('join') ?? (id ? joinedCode(id) : null);
+  const workshop = params.get('workshop');
   const app = document.getElementById('app')!;
-  const page = id ? sessionPage(id, host) : listPage(host);
+  const page = id && join ? studentPage(id, join, host) : id ? sessionPage(id, host) : workshop ? instructorPage(workshop, host) : listPage(host);
   app.replaceChildren(h('div', { class: 'topbar' }, toggle), page, toast);
-  document.title = id ? `ConnLab · ${id}` : 'ConnLab';
+  document.title = id ? `ConnLab · ${id}` : workshop ? 'ConnLab · workshop' : 'ConnLab';
 }
 
 start();

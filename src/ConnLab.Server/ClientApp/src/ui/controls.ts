@@ -4,6 +4,7 @@ import { ApiError, api } from '../api';
 import { displayFlags } from '../ladder';
 import type { Flag, Session } from '../model';
 import { fmt, h, setText } from '../dom';
+import { HIDDEN_LABEL } from '../predict';
 
 export interface ControlHost {
   sessionId: string;
@@ -140,7 +141,8 @@ export class Controls {
     }
   }
 
-  update(session: Session): void {
+  /** Shows the session; the in-flight segment <hidden> (predict mode) without its flags and numbers. */
+  update(session: Session, hidden: number | null = null): void {
     this.live = session.liveSpeed ?? 0;
     setText(this.play, this.live > 0 ? `pause live (${fmt(this.live)}×)` : 'play live');
     this.play.setAttribute('aria-pressed', String(this.live > 0));
@@ -150,7 +152,7 @@ export class Controls {
       this.rewind.value = String(session.step);
       setText(this.rewindLabel, `step ${session.step} of ${session.step}`);
     }
-    const key = session.inFlight.map((f) => f.segment.id).join(',');
+    const key = `${session.inFlight.map((f) => f.segment.id).join(',')}|${hidden}`;
     if (key === this.flightKey) {
       return;
     }
@@ -161,7 +163,7 @@ export class Controls {
       const dir = s.src.startsWith(`${server}:`) ? 'server → client' : 'client → server';
       return h('tr', { 'data-seg': s.id },
         h('td', {}, `#${s.id}`), h('td', {}, dir),
-        h('td', {}, `${displayFlags(s.flags)} seq=${s.seq}${s.flags.includes('ACK') ? ` ack=${s.ack}` : ''} len=${s.len}`),
+        h('td', {}, s.id === hidden ? `${HIDDEN_LABEL} (guess it first)` : `${displayFlags(s.flags)} seq=${s.seq}${s.flags.includes('ACK') ? ` ack=${s.ack}` : ''} len=${s.len}`),
         h('td', {}, `arrives ${fmt(f.deliverAtMs)} ms`),
         h('td', {}, this.button('drop', `drop-${s.id}`, () => void this.run(`/segments/${s.id}/drop`)),
           this.button('duplicate', `dup-${s.id}`, () => void this.run(`/segments/${s.id}/duplicate`))));

@@ -3,6 +3,7 @@
 import { Ladder, arrowText, defaultLayout } from '../ladder';
 import type { Session } from '../model';
 import { esc, fmt, h } from '../dom';
+import { HIDDEN_LABEL } from '../predict';
 
 const WIDTH = 800;
 const OVERSCAN = 400;
@@ -17,6 +18,7 @@ export class LadderView {
   private ladder: Ladder | null = null;
   private nowMs = 0;
   private highlighted = -1;
+  private hidden: number | null = null;
 
   constructor() {
     this.heads = h('div', { class: 'ladder-heads', 'aria-hidden': 'true' });
@@ -65,6 +67,14 @@ export class LadderView {
       this.scroller.scrollTop = this.scroller.scrollHeight;
     }
     this.draw();
+  }
+
+  /** Predict mode: the segment whose flags, seq and ack stay hidden (a placeholder label) until guessed; null for none. */
+  hide(segmentId: number | null): void {
+    if (this.hidden !== segmentId) {
+      this.hidden = segmentId;
+      this.draw();
+    }
   }
 
   /** Scrolls to the row of a trace index and marks it. */
@@ -119,8 +129,9 @@ export class LadderView {
         : `<text class="note server" x="${serverX + 8}" y="${y}">${esc(n.text)}</text>`);
     }
     for (const { arrow: a, g } of ladder.visible(y0, y1, this.nowMs)) {
-      const cls = ['arrow', a.dir, a.fate, ...a.marks].join(' ');
-      const text = arrowText(a);
+      const secret = a.key === this.hidden;
+      const cls = ['arrow', a.dir, a.fate, ...(secret ? ['secret'] : a.marks)].join(' ');
+      const text = secret ? HIDDEN_LABEL : arrowText(a);
       const fate = a.fate === 'lost' ? ' (lost)' : a.fate === 'in-flight' ? ' (in flight)' : '';
       parts.push(`<g class="${cls}" data-seg="${a.key}" role="img" aria-label="${esc(`${a.dir === 'c2s' ? 'client to server' : 'server to client'}: ${text}${fate}`)}">`);
       parts.push(`<line x1="${g.x1}" y1="${g.y1}" x2="${g.x2}" y2="${g.y2}"${a.fate === 'lost' ? '' : ` marker-end="url(#${g.dashed ? 'ah-open' : 'ah'})"`}/>`);
@@ -133,7 +144,7 @@ export class LadderView {
       }
       // Along the arrow, just above it.
       parts.push(`<text class="label" x="${g.lx}" y="${g.ly}" dy="-5" text-anchor="middle" transform="rotate(${g.angle} ${g.lx} ${g.ly})">${esc(text)}</text>`);
-      if (a.lostBecause) {
+      if (a.lostBecause && !secret) {
         parts.push(`<title>${esc(a.lostBecause)}</title>`);
       }
       parts.push('</g>');

@@ -4,6 +4,7 @@ import { ApiError, api, tokens, type CreateBody } from '../api';
 import { h } from '../dom';
 import type { PageHost } from './session-page';
 import { describe } from './controls';
+import { workshopSection } from './workshop-pages';
 
 export function listPage(host: PageHost): HTMLElement {
   const list = h('ul', { class: 'sessions', 'data-testid': 'session-list', 'aria-live': 'polite' }, h('li', { class: 'muted' }, 'loading…'));
@@ -108,6 +109,7 @@ export function listPage(host: PageHost): HTMLElement {
     h('h1', {}, 'ConnLab'),
     h('p', { class: 'lead' }, 'A TCP connection lab: simulated RFC 9293 endpoint pairs you step through segment by segment. ',
       h('a', { href: '/swagger' }, 'Swagger UI'), ' · ', h('a', { href: '/api/scenarios' }, 'lesson presets')),
+    workshopSection(host),
     h('div', { class: 'list-grid' }, form,
       h('div', {}, h('section', { class: 'panel', 'aria-labelledby': 'list-title' }, h('h2', { id: 'list-title' }, 'Sessions'), list), joinForm)));
 }

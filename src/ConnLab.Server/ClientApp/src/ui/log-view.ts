@@ -2,6 +2,7 @@
 // screen are in the DOM, so 10,000 events cost the same as 20.
 import type { LabEvent } from '../model';
 import { fmt, h } from '../dom';
+import { maskEvent } from '../predict';
 
 const OVERSCAN = 10;
 
@@ -15,6 +16,7 @@ export class LogView {
   private first = -1;
   private last = -1;
   private count = -1;
+  private hidden: number | null = null;
 
   constructor(private onPick: (index: number) => void) {
     this.spacer = h('div', { class: 'log-spacer' });
@@ -45,14 +47,17 @@ export class LogView {
     return Number.parseFloat(getComputedStyle(this.scroller).getPropertyValue('--log-row')) || 48;
   }
 
-  update(events: readonly LabEvent[]): void {
+  /** Shows the trace; the events of segment <hidden> (predict mode) without what would give the answer away. */
+  update(events: readonly LabEvent[], hidden: number | null = null): void {
+    const rehide = hidden !== this.hidden;
+    this.hidden = hidden;
     this.events = events;
     const rh = this.rowHeight();
     this.spacer.style.height = `${events.length * rh}px`;
     if (this.follow) {
       this.scroller.scrollTop = this.scroller.scrollHeight;
     }
-    this.draw(events.length !== this.count);
+    this.draw(rehide || events.length !== this.count);
     this.count = events.length;
   }
 
@@ -68,7 +73,7 @@ export class LogView {
     this.last = last;
     const out: HTMLElement[] = [];
     for (let i = first; i < last; i++) {
-      out.push(this.row(this.events[i], i, rh));
+      out.push(this.row(maskEvent(this.events[i], this.hidden), i, rh));
     }
     this.rows.replaceChildren(...out);
   }

@@ -10,6 +10,7 @@ import { Controls, describe } from './controls';
 import { LadderView } from './ladder-view';
 import { ListenerView } from './listener-view';
 import { LogView } from './log-view';
+import { PredictView } from './predict-view';
 import { StateView } from './state-view';
 
 export interface PageHost {
@@ -23,8 +24,20 @@ declare global {
   }
 }
 
-export function sessionPage(id: string, host: PageHost): HTMLElement {
-  const owner = tokens.get(id) !== null;
+export interface SessionPageOptions {
+  /** Show the session read-only even if this browser holds its token (a workshop's follow-me, a closed workshop). */
+  readOnly?: boolean;
+  /** Why it is read-only (the line where the owner's is). */
+  readOnlyReason?: string;
+  /** A line above the page (a workshop banner). */
+  banner?: HTMLElement | null;
+}
+
+/** A session page; dispose() stops its live connection and key handling (pages swapped by a workshop's follow-me). */
+export type SessionPageElement = HTMLElement & { dispose(): Promise<void> };
+
+export function sessionPage(id: string, host: PageHost, options: SessionPageOptions = {}): SessionPageElement {
+  const owner = !options.readOnly && tokens.get(id) !== null;
   const watch = new SessionWatch(id, {
     changed: (added, reset) => changed(added, reset),
     status: (s, detail) => status(s, detail),
@@ -46,13 +59,16 @@ export function sessionPage(id: string, host: PageHost): HTMLElement {
   const json = h('button', { type: 'button', 'data-testid': 'download-events', onclick: (() => downloadEvents()) as EventListener }, 'events JSON');
   const mode = h('p', { class: 'mode', 'data-testid': 'mode' }, owner
     ? 'You own this session: the controls are yours. Share the link below to let others watch.'
-    : 'Watching read-only: only the browser that created this session can change it.');
+    : options.readOnly
+      ? options.readOnlyReason ?? 'Read-only.'
+      : 'Watching read-only: only the browser that created this session can change it.');
 
   const ladderView = new LadderView();
   const cards = new Cards();
   const states = new StateView();
   const log = new LogView((index) => ladderView.reveal(index));
   const listener = new ListenerView();
+  const predict = new PredictView(() => schedule());
   const controls = owner
     ? new Controls({ sessionId: id, notify: host.notify, openSession: (other) => host.navigate(`/?session=${encodeURIComponent(other)}`) })
     : null;
@@ -86,6 +102,10 @@ export function sessionPage(id: string, host: PageHost): HTMLElement {
       const m = moves[moves.length - 1];
       setText(announcer, `${m.endpoint}: ${m.from} → ${m.to}`);
     }
+    schedule();
+  }
+
+  function schedule(): void {
     if (!dirty) {
       dirty = true;
       requestAnimationFrame(render);
@@ -103,12 +123,15 @@ export function sessionPage(id: string, host: PageHost): HTMLElement {
     setText(title, `${session.name} · ${session.id}`);
     setText(clock, `t = ${fmt(session.timeMs)} ms · step ${session.step} · ${session.profile}${session.liveSpeed ? ` · live ${fmt(session.liveSpeed)}×` : ''}`);
     setText(count, `${events.length} events`);
+    predict.update(session);
+    const hidden = predict.hidden;
+    ladderView.hide(hidden);
     ladderView.update(ladder, session);
     cards.update(session);
     states.update(session, events);
-    log.update(events);
+    log.update(events, hidden);
     listener.update(session);
-    controls?.update(session);
+    controls?.update(session, hidden);
     const c = window.connlab!;
     c.renders++;
     c.events = events.length;
@@ -145,17 +168,18 @@ export function sessionPage(id: string, host: PageHost): HTMLElement {
     }) as EventListener }, 'delete')
     : null;
 
-  const page = h('div', { class: 'session-page' },
+  const page = h('div', { class: 'session-page', 'data-session': id },
+    options.banner ?? null,
     h('header', { class: 'session-head' },
       h('a', { href: '/', class: 'back' }, '← sessions'), title, statusEl, clock, count),
     h('div', { class: 'session-bar' }, mode, h('div', { class: 'share' }, shareInput, copy),
       h('div', { class: 'downloads', role: 'group', 'aria-label': 'downloads' }, 'Download: ', pcap, ' ', json), del),
     announcer,
     h('div', { class: 'grid' },
-      h('div', { class: 'col-main' }, ladderView.root, controls?.root ?? null, log.root),
+      h('div', { class: 'col-main' }, ladderView.root, predict.root, controls?.root ?? null, log.root),
       h('div', { class: 'col-side' }, cards.root, states.root, listener.root)));
 
-  document.addEventListener('keydown', (e) => {
+  const onKey = (e: KeyboardEvent) => {
     const t = e.target as HTMLElement;
     if (!controls || e.ctrlKey || e.metaKey || e.altKey || t.closest('input, select, textarea, [contenteditable]')) {
       return;
@@ -163,7 +187,13 @@ export function sessionPage(id: string, host: PageHost): HTMLElement {
     if (controls.key(e)) {
       e.preventDefault();
     }
-  });
+  };
+  document.addEventListener('keydown', onKey);
   void watch.start();
-  return page;
+  return Object.assign(page, {
+    async dispose() {
+      document.removeEventListener('keydown', onKey);
+      await watch.stop();
+    },
+  });
 }
