@@ -113,6 +113,7 @@ public static class LabHosting
         app.UseStatusCodePages();
         app.UseRateLimiter();
         app.Use(GrpcBodyLimit);
+        app.UseMiddleware<Grpc.MalformedMessageGuard>();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true }); // browsers reach LabControl over HTTP/1.1
         app.UseDefaultFiles();
         app.UseStaticFiles();

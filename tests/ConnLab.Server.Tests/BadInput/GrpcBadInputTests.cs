@@ -111,10 +111,10 @@ public sealed class GrpcBadInputTests(GrpcBadInputServer fixture, ITestOutputHel
         // ---- every RPC: bytes that are not a protobuf message, and a message over the receive limit
         foreach (var rpc in Rpcs)
         {
-            // Known gap: grpc-dotnet parses the message before any service code or interceptor runs and reports a parse
-            // failure as UNKNOWN ("Exception was thrown by handler."), not INVALID_ARGUMENT. Pinned so a change shows.
-            list.Add(new("malformed-message", $"{rpc} truncated varint", rpc, _ => [0x08, 0xFF, 0xFF], StatusCode.Unknown, null));
-            list.Add(new("malformed-message", $"{rpc} invalid wire type", rpc, _ => [0x0F, 0x01], StatusCode.Unknown, null));
+            // grpc-dotnet alone would answer UNKNOWN (it parses before any service code runs); MalformedMessageGuard
+            // answers INVALID_ARGUMENT with field "request".
+            list.Add(new("malformed-message", $"{rpc} truncated varint", rpc, _ => [0x08, 0xFF, 0xFF], StatusCode.InvalidArgument, "request"));
+            list.Add(new("malformed-message", $"{rpc} invalid wire type", rpc, _ => [0x0F, 0x01], StatusCode.InvalidArgument, "request"));
             list.Add(new("huge-message", $"{rpc} with a {HugeSize}-octet unknown field", rpc, id => WithHugeField(id), StatusCode.ResourceExhausted, null));
         }
 

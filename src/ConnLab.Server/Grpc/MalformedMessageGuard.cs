@@ -1,0 +1,90 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Collections.Frozen;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.Options;
+
+namespace ConnLab.Server.Grpc;
+
+/// <summary>
+/// Answers a request message that is not valid protobuf with INVALID_ARGUMENT naming the message type. grpc-dotnet
+/// parses the message before any service code or interceptor runs and reports a parse failure as UNKNOWN ("Exception
+/// was thrown by handler"), the gRPC face of a 500; so the single framed message of a ConnLab call is parsed here first.
+/// Compressed, truncated or oversized bodies are left to grpc-dotnet, which already answers those precisely.
+/// </summary>
+internal sealed class MalformedMessageGuard(RequestDelegate next, IOptions<GrpcServiceOptions> grpc)
+{
+    private static readonly FrozenDictionary<string, MessageDescriptor> Inputs =
+        new[] { ConnLab.Contracts.V1.LabReflection.Descriptor, ConnLab.Contracts.V1.WorkshopReflection.Descriptor }
+            .SelectMany(file => file.Services)
+            .SelectMany(service => service.Methods.Select(m => (Path: $"/{service.FullName}/{m.Name}", m.InputType)))
+            .ToFrozenDictionary(m => m.Path, m => m.InputType, StringComparer.Ordinal);
+
+    private readonly long _limit = (grpc.Value.MaxReceiveMessageSize ?? 4 << 20) + 5L;
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        if (!HttpMethods.IsPost(http.Request.Method)
+            || http.Request.Path.Value is not { } path
+            || !Inputs.TryGetValue(path, out var input)
+            || http.Request.ContentType is not { } type
+            || !type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
+            || type.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase)
+            || !http.Response.SupportsTrailers())
+        {
+            await next(http).ConfigureAwait(false);
+            return;
+        }
+        var reader = http.Request.BodyReader;
+        ReadResult result;
+        while (true)
+        {
+            result = await reader.ReadAsync(http.RequestAborted).ConfigureAwait(false);
+            if (result.IsCompleted || result.IsCanceled || result.Buffer.Length > _limit)
+            {
+                break;
+            }
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End); // peek: the whole body stays for grpc-dotnet
+        }
+        var problem = result.IsCompleted ? Check(result.Buffer, input) : null;
+        reader.AdvanceTo(result.Buffer.Start);
+        if (problem is null)
+        {
+            await next(http).ConfigureAwait(false);
+            return;
+        }
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/grpc";
+        http.Response.AppendTrailer("grpc-status", ((int)global::Grpc.Core.StatusCode.InvalidArgument).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        http.Response.AppendTrailer("grpc-message", Uri.EscapeDataString(problem));
+        http.Response.AppendTrailer("field", "request");
+    }
+
+    /// <summary>Why the one framed message is not a valid <paramref name="input"/>, or null if it is (or is not ours to judge).</summary>
+    private static string? Check(ReadOnlySequence<byte> body, MessageDescriptor input)
+    {
+        if (body.Length < 5)
+        {
+            return null;
+        }
+        Span<byte> header = stackalloc byte[5];
+        body.Slice(0, 5).CopyTo(header);
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+        if (header[0] != 0 || length != body.Length - 5)
+        {
+            return null; // compressed, truncated or several messages: grpc-dotnet's own checks apply
+        }
+        try
+        {
+            input.Parser.ParseFrom(body.Slice(5));
+            return null;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return $"the request is not a valid {input.FullName} message: {e.Message}";
+        }
+    }
+}
