@@ -14,8 +14,8 @@ namespace ConnLab.Server.Load;
 
 /// <summary>
 /// The soak: a real server process, 64 concurrent clients mixing REST drivers, gRPC drivers and SignalR watchers for a
-/// minute. Counts 5xx answers and lost or reordered events at every watcher, samples the server's RSS, and reports
-/// p50/p99 per operation.
+/// minute. Each driver rewinds its session every 300 calls, so traces stay bounded and the server's RSS should stay flat.
+/// Counts 5xx answers and lost or reordered events at every watcher, samples the RSS, and reports p50/p99 per operation.
 /// </summary>
 internal static class SoakLoad
 {
@@ -69,7 +69,9 @@ internal static class SoakLoad
             };
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
-                var (name, method, path, body) = ops[i % ops.Length];
+                // Every 300 calls the session is rewound to just after its handshake, as a class does between
+                // exercises: traces stay bounded, so the server's memory should too.
+                var (name, method, path, body) = i % 300 == 299 ? ("REST rewind", HttpMethod.Post, "rewind", new { toStep = 3 }) : ops[i % ops.Length];
                 using var request = new HttpRequestMessage(method, $"/api/sessions/{id}/{path}".TrimEnd('/'));
                 request.Headers.Authorization = new("Bearer", token);
                 if (body is not null)
@@ -99,7 +101,7 @@ internal static class SoakLoad
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
                 var t = Stopwatch.GetTimestamp();
-                var op = (i % 4) switch { 0 => "gRPC run", 1 => "gRPC send", 2 => "gRPC step", _ => "gRPC get" };
+                var op = i % 300 == 299 ? "gRPC rewind" : (i % 4) switch { 0 => "gRPC run", 1 => "gRPC send", 2 => "gRPC step", _ => "gRPC get" };
                 try
                 {
                     _ = op switch
@@ -107,6 +109,7 @@ internal static class SoakLoad
                         "gRPC run" => await lab.RunAsync(new Rpc.RunRequest { SessionId = id }, auth),
                         "gRPC send" => await lab.SendAsync(new Rpc.SendRequest { SessionId = id, Endpoint = Rpc.Endpoint.Server, Data = Google.Protobuf.ByteString.CopyFromUtf8("pong") }, auth),
                         "gRPC step" => await lab.StepAsync(new Rpc.StepRequest { SessionId = id }, auth),
+                        "gRPC rewind" => await lab.RewindAsync(new Rpc.RewindRequest { SessionId = id, ToStep = 3 }, auth),
                         _ => (object)await lab.GetSessionAsync(new Rpc.SessionRequest { SessionId = id }),
                     };
                     Time(op, t);
@@ -153,6 +156,7 @@ internal static class SoakLoad
                 }
             }
             hub.On<JsonElement>("SessionEvents", m => Take(m.GetProperty("events")));
+            hub.On<JsonElement>("SessionRewound", s => next.Value = s.GetProperty("eventCount").GetInt64()); // the trace restarts there
             hub.On<string, long>("SessionLagged", async (_, from) => Take((await hub.InvokeAsync<JsonElement>("Watch", id, from)).GetProperty("events")));
             await hub.StartAsync();
             Take((await hub.InvokeAsync<JsonElement>("Watch", id, 0L)).GetProperty("events"));
