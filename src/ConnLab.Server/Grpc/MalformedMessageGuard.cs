@@ -56,11 +56,7 @@ internal sealed class MalformedMessageGuard(RequestDelegate next, IOptions<GrpcS
             await next(http).ConfigureAwait(false);
             return;
         }
-        http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "application/grpc";
-        http.Response.AppendTrailer("grpc-status", ((int)global::Grpc.Core.StatusCode.InvalidArgument).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        http.Response.AppendTrailer("grpc-message", Uri.EscapeDataString(problem));
-        http.Response.AppendTrailer("field", "request");
+        GrpcRefusal.Write(http, global::Grpc.Core.StatusCode.InvalidArgument, problem, ("field", "request"));
     }
 
     /// <summary>Why the one framed message is not a valid <paramref name="input"/>, or null if it is (or is not ours to judge).</summary>

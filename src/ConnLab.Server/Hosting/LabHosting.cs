@@ -42,8 +42,10 @@ public static class LabHosting
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // REST and the lab's gRPC services share one budget per client: a step is a step whichever way it comes.
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                http.Request.Path.StartsWithSegments("/api")
+                http.Request.Path.StartsWithSegments("/api") || http.Request.Path.StartsWithSegments("/connlab.v1.LabControl")
+                    || http.Request.Path.StartsWithSegments("/connlab.v1.WorkshopControl")
                     ? RateLimitPartition.GetFixedWindowLimiter(SessionsApi.Client(http.Request), _ => new FixedWindowRateLimiterOptions
                     {
                         PermitLimit = Math.Max(1, options.RequestsPerMinutePerClient),
@@ -54,8 +56,15 @@ public static class LabHosting
             o.OnRejected = async (context, ct) =>
             {
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : Problems.RetryAfterSeconds;
+                var message = $"at most {options.RequestsPerMinutePerClient} requests per minute per client; retry in {retry} s";
+                if (context.HttpContext.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
+                    && context.HttpContext.Response.SupportsTrailers())
+                {
+                    Grpc.GrpcRefusal.Write(context.HttpContext, global::Grpc.Core.StatusCode.ResourceExhausted, message, ("retry-after", retry.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    return;
+                }
                 context.HttpContext.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await TypedResults.Problem($"at most {options.RequestsPerMinutePerClient} requests per minute per client; retry in {retry} s",
+                await TypedResults.Problem(message,
                     statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: Problems.TypeBase + "rate-limited")
                     .ExecuteAsync(context.HttpContext).ConfigureAwait(false);
             };
