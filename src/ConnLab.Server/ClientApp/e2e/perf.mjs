@@ -55,11 +55,20 @@ try {
     for (let i = 0; i < 5; i++) {
       const page = await open(browser, `/?session=${s.id}`);
       await waitEvents(page, s.count);
-      runs.push(await page.evaluate(() => ({ total: window.connlab.firstRenderMs, render: window.connlab.firstRenderCostMs })));
+      runs.push(await page.evaluate(() => {
+        const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
+        const nav = performance.getEntriesByType('navigation')[0];
+        return {
+          total: window.connlab.firstRenderMs, render: window.connlab.firstRenderCostMs,
+          loaded: nav ? nav.domContentLoadedEventEnd : NaN, connected: at('connlab:connected'), watched: at('connlab:watched'),
+        };
+      }));
       await page.context().close();
     }
     console.log(`first render, ${s.count} events: navigation → drawn median ${median(runs.map((r) => r.total)).toFixed(0)} ms ` +
-      `(runs ${runs.map((r) => r.total.toFixed(0)).join(', ')}); the render itself median ${median(runs.map((r) => r.render)).toFixed(1)} ms`);
+      `(runs ${runs.map((r) => r.total.toFixed(0)).join(', ')}); the render itself median ${median(runs.map((r) => r.render)).toFixed(1)} ms; ` +
+      `page loaded ${median(runs.map((r) => r.loaded)).toFixed(0)} ms, SignalR connected ${median(runs.map((r) => r.connected)).toFixed(0)} ms, ` +
+      `Watch answered ${median(runs.map((r) => r.watched)).toFixed(0)} ms`);
   }
 
   // Live: ~100 events/s for 10 s while the page records every frame's duration.

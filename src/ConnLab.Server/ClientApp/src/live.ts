@@ -25,7 +25,7 @@ export class SessionWatch {
     private handlers: WatchHandlers,
   ) {
     this.connection = new HubConnectionBuilder()
-      .withUrl('/hubs/lab')
+      .withUrl('/hubs/lab') // negotiated, so a proxy without WebSockets still works (long polling)
       .withAutomaticReconnect([0, 500, 1000, 2000, 5000, 5000, 10000])
       .configureLogging(LogLevel.Warning)
       .build();
@@ -57,6 +57,7 @@ export class SessionWatch {
     try {
       if (this.connection.state === HubConnectionState.Disconnected) {
         await this.connection.start();
+        performance.mark('connlab:connected');
       }
       await this.watch();
     } catch (e) {
@@ -82,6 +83,7 @@ export class SessionWatch {
     const from = this.trace.nextIndex;
     try {
       const answer = await this.connection.invoke<WatchAnswer>('Watch', this.sessionId, from);
+      performance.mark('connlab:watched');
       const reset = from === 0;
       this.trace.watched(answer, from);
       this.handlers.changed(answer.events, reset);
