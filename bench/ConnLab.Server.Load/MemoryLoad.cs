@@ -64,7 +64,7 @@ internal static class MemoryLoad
 
     private static async Task<Figures> Measure(string exe, string arguments, int sessions)
     {
-        var port = FreePort();
+        var port = LoadServer.FreePort();
         var url = $"http://127.0.0.1:{port}";
         var db = Path.Combine(Path.GetTempPath(), $"connlab-mem-{port}-{Environment.ProcessId}.db");
         var start = new ProcessStartInfo(exe, $"{arguments} --urls {url}")
@@ -78,7 +78,7 @@ internal static class MemoryLoad
                 ["ConnLab__RequestsPerMinutePerClient"] = "1000000",
                 ["Logging__LogLevel__Default"] = "Warning",
                 ["Kestrel__Endpoints__Http__Url"] = url,
-                ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{FreePort()}", // never the default 5081 a dev server holds
+                ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{LoadServer.FreePort()}", // never the default 5081 a dev server holds
                 ["Kestrel__Endpoints__Grpc__Protocols"] = "Http2",
             },
         };
@@ -128,13 +128,6 @@ internal static class MemoryLoad
             File.Delete(db + suffix);
         }
         return new Figures(startMs, idle, loaded);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static double RssMb(Process process)

@@ -15,24 +15,9 @@ internal static class RestLoad
 {
     public static async Task RunAsync(int concurrency, TimeSpan duration, bool durable = true)
     {
-        var db = Path.Combine(Path.GetTempPath(), $"connlab-load-{Environment.ProcessId}.db");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:ConnLab"] = $"Data Source={db}",
-            ["ConnLab:RequestsPerMinutePerClient"] = "100000000",
-            ["ConnLab:MaxSessionsPerClient"] = "10000",
-            ["ConnLab:MaxEventsPerSession"] = "10000000",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
-            ["ConnLab:DurableWrites"] = durable ? "true" : "false",
-        });
-        builder.AddConnLab();
-        var app = builder.Build();
-        await app.UseConnLabAsync();
-        app.MapPost("/api/bench/noop", () => TypedResults.Ok(new { ok = true }));
-        await app.StartAsync();
-        var url = app.Urls.First();
+        await using var server = await LoadServer.StartAsync(durable,
+            endpoints: app => app.MapPost("/api/bench/noop", () => TypedResults.Ok(new { ok = true })));
+        var url = server.Http;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url) };
         Console.WriteLine($"REST load: {concurrency} concurrent clients, {duration.TotalSeconds:0} s per endpoint, server {url}");
 
@@ -51,12 +36,6 @@ internal static class RestLoad
             BenchReport.Add($"REST step, {size:N0}-octet sends, 64 clients, {(durable ? "durable" : "asynchronous writes")}",
                 $"{step.Rate:N0} req/s, p50 {step.Latency.Percentile(50):0.00} ms, p99 {step.Latency.Percentile(99):0.00} ms",
                 "≥ 60 % of no-op, p99 ≤ 1.5×", $"{rate:P0}, p99 {p99:0.00}×", rate >= 0.6 && p99 <= 1.5);
-        }
-        await app.StopAsync();
-        await app.DisposeAsync();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-        {
-            File.Delete(db + suffix);
         }
     }
 

@@ -22,7 +22,7 @@ internal static class SoakLoad
     public static async Task RunAsync(TimeSpan duration)
     {
         var dll = Path.Combine(Path.GetDirectoryName(typeof(SoakLoad).Assembly.Location)!, "ConnLab.Server.dll");
-        var (http, grpc) = ($"http://127.0.0.1:{FreePort()}", $"http://127.0.0.1:{FreePort()}");
+        var (http, grpc) = ($"http://127.0.0.1:{LoadServer.FreePort()}", $"http://127.0.0.1:{LoadServer.FreePort()}");
         var db = Path.Combine(Path.GetTempPath(), $"connlab-soak-{Environment.ProcessId}.db");
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\"")
         {
@@ -236,10 +236,4 @@ internal static class SoakLoad
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -11,17 +11,11 @@ namespace ConnLab.Server.Tests;
 /// <summary>REST and gRPC share one request budget per client; gRPC refusals are RESOURCE_EXHAUSTED with retry-after.</summary>
 public sealed class GrpcRateLimitTests
 {
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [Fact]
     public async Task A_client_flooding_steps_over_grpc_is_refused_with_resource_exhausted_once_its_budget_is_spent()
     {
-        var (http, grpc) = ($"http://127.0.0.1:{FreePort()}", $"http://127.0.0.1:{FreePort()}");
+        var (http, grpc) = ($"http://127.0.0.1:{FreePorts.Next()}", $"http://127.0.0.1:{FreePorts.Next()}");
         using var factory = new LabFactory(settings: new()
         {
             ["Kestrel:Endpoints:Http:Url"] = http,

@@ -16,7 +16,7 @@ public sealed class GrpcTests : IDisposable
 
     public GrpcTests()
     {
-        var grpcUrl = $"http://127.0.0.1:{FreePort()}";
+        var grpcUrl = $"http://127.0.0.1:{FreePorts.Next()}";
         _factory = new LabFactory(settings: new()
         {
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
@@ -30,13 +30,6 @@ public sealed class GrpcTests : IDisposable
         Assert.Contains(grpcUrl, addresses);
         _channel = GrpcChannel.ForAddress(grpcUrl);
         _client = new LabControl.LabControlClient(_channel);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

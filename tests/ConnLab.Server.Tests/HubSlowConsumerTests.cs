@@ -20,11 +20,11 @@ public sealed class HubSlowConsumerTests : IDisposable
 
     public HubSlowConsumerTests()
     {
-        _http = $"http://127.0.0.1:{FreePort()}";
+        _http = $"http://127.0.0.1:{FreePorts.Next()}";
         _factory = new LabFactory(settings: new()
         {
             ["Kestrel:Endpoints:Http:Url"] = _http,
-            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{FreePort()}",
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{FreePorts.Next()}",
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
             ["ConnLab:WatchBuffer"] = WatchBuffer.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ConnLab:MaxWatchesPerConnection"] = "2",
@@ -35,13 +35,6 @@ public sealed class HubSlowConsumerTests : IDisposable
     }
 
     public void Dispose() => _factory.Dispose();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private async Task<(HttpClient Http, string Id, string Token)> Established()
     {

@@ -22,8 +22,8 @@ public sealed class HubTests : IDisposable
 
     public HubTests()
     {
-        _grpc = $"http://127.0.0.1:{FreePort()}";
-        _http = $"http://127.0.0.1:{FreePort()}";
+        _grpc = $"http://127.0.0.1:{FreePorts.Next()}";
+        _http = $"http://127.0.0.1:{FreePorts.Next()}";
         _factory = new LabFactory(settings: new()
         {
             ["Kestrel:Endpoints:Http:Url"] = _http,
@@ -36,13 +36,6 @@ public sealed class HubTests : IDisposable
     }
 
     public void Dispose() => _factory.Dispose();
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed class Watcher : IAsyncDisposable
     {

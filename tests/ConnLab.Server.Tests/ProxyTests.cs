@@ -8,7 +8,7 @@ public sealed class ProxyTests
 {
     private static async Task<List<HttpStatusCode>> Statuses(string trusted, params string[] forwardedFor)
     {
-        var address = $"http://127.0.0.1:{FreePort()}";
+        var address = $"http://127.0.0.1:{FreePorts.Next()}";
         using var factory = new LabFactory(settings: new()
         {
             ["Kestrel:Endpoints:Http:Url"] = address,
@@ -28,13 +28,6 @@ public sealed class ProxyTests
             statuses.Add((await http.SendAsync(request)).StatusCode);
         }
         return statuses;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

@@ -331,8 +331,8 @@ public sealed class WorkshopLiveTests : IDisposable
 
     public WorkshopLiveTests()
     {
-        var grpc = $"http://127.0.0.1:{FreePort()}";
-        _http = $"http://127.0.0.1:{FreePort()}";
+        var grpc = $"http://127.0.0.1:{FreePorts.Next()}";
+        _http = $"http://127.0.0.1:{FreePorts.Next()}";
         _factory = new LabFactory(settings: new()
         {
             ["Kestrel:Endpoints:Http:Url"] = _http,
@@ -350,13 +350,6 @@ public sealed class WorkshopLiveTests : IDisposable
     {
         _channel.Dispose();
         _factory.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static Metadata Bearer(string key) => new() { { "authorization", $"Bearer {key}" } };

@@ -22,8 +22,8 @@ public sealed class KestrelLab : IDisposable
 
     public KestrelLab(Dictionary<string, string?>? settings = null)
     {
-        HttpUrl = $"http://127.0.0.1:{FreePort()}";
-        GrpcUrl = $"http://127.0.0.1:{FreePort()}";
+        HttpUrl = $"http://127.0.0.1:{FreePorts.Next()}";
+        GrpcUrl = $"http://127.0.0.1:{FreePorts.Next()}";
         var all = new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Http:Url"] = HttpUrl,
@@ -85,13 +85,6 @@ public sealed class KestrelLab : IDisposable
         Assert.True(response.StatusCode == HttpStatusCode.Created, text);
         var created = JsonNode.Parse(text)!;
         return (created["session"]!["id"]!.GetValue<string>(), created["token"]!.GetValue<string>());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()
