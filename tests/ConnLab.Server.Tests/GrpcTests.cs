@@ -147,6 +147,25 @@ public sealed class GrpcTests : IDisposable
     }
 
     [Fact]
+    public async Task A_watch_with_a_deadline_ends_with_deadline_exceeded_and_the_session_keeps_serving()
+    {
+        var (id, auth) = await Create("handshake");
+        using var watch = _client.WatchSession(new WatchRequest { SessionId = id }, deadline: DateTime.UtcNow.AddMilliseconds(500));
+        var seen = 0;
+        var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await watch.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                seen++; // the replay arrives; then nothing happens until the deadline
+            }
+        });
+        Assert.Equal(StatusCode.DeadlineExceeded, ended.StatusCode);
+        Assert.True(seen > 0);
+        var run = await _client.RunAsync(new RunRequest { SessionId = id }, auth, deadline: DateTime.UtcNow.AddSeconds(10));
+        Assert.Equal(TcpState.Established, run.Session.Server.State);
+    }
+
+    [Fact]
     public async Task Watch_leaves_payload_octets_out_unless_asked_and_list_events_keeps_them()
     {
         var (id, auth) = await Create("handshake");
