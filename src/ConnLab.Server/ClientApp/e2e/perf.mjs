@@ -76,6 +76,7 @@ try {
   const page = await open(browser, `/?session=${s.id}`);
   await waitLive(page);
   await waitEvents(page, s.count);
+  const workBefore = await page.evaluate(() => window.connlab.renderWorkMs.length);
   await page.evaluate(() => {
     window.frames_ = [];
     let last = performance.now();
@@ -102,10 +103,12 @@ try {
     window.stopFrames_ = true;
     return window.frames_.slice(1);
   });
+  const work = await page.evaluate((from) => window.connlab.renderWorkMs.slice(from), workBefore);
   const rate = (s.count - startCount) / ((Date.now() - start) / 1000);
   console.log(`live, ${rate.toFixed(0)} events/s for ${seconds} s (${s.count - startCount} events, ${frames.length} frames): ` +
     `median frame ${median(frames).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms, p99 ${pct(frames, 99).toFixed(1)} ms, ` +
-    `longest ${Math.max(...frames).toFixed(1)} ms`);
+    `longest ${Math.max(...frames).toFixed(1)} ms (rAF to rAF: one 60 Hz frame is the floor); ` +
+    `redraw work per frame (${work.length} redraws): median ${median(work).toFixed(1)} ms, p99 ${pct(work, 99).toFixed(1)} ms`);
 } finally {
   await browser.close();
 }
