@@ -97,7 +97,7 @@ public sealed class GrpcTests : IDisposable
     }
 
     [Fact]
-    public async Task Server_reflection_lists_the_lab_control_service()
+    public async Task Server_reflection_lists_the_lab_control_service_in_its_v1alpha_form()
     {
         var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(_channel);
         using var call = reflection.ServerReflectionInfo();
@@ -105,6 +105,18 @@ public sealed class GrpcTests : IDisposable
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Contains("connlab.v1.LabControl", call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task Server_reflection_lists_the_lab_control_service_in_its_v1_form()
+    {
+        var reflection = new global::Grpc.Reflection.V1.ServerReflection.ServerReflectionClient(_channel);
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new global::Grpc.Reflection.V1.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Contains("connlab.v1.LabControl", call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name));
+        Assert.Contains("connlab.v1.WorkshopControl", call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name));
     }
 
     [Fact]

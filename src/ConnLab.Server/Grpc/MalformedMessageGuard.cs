@@ -20,7 +20,8 @@ internal sealed class MalformedMessageGuard(RequestDelegate next, IOptions<GrpcS
     private static readonly FrozenDictionary<string, MessageDescriptor> Inputs =
         new[] { ConnLab.Contracts.V1.LabReflection.Descriptor, ConnLab.Contracts.V1.WorkshopReflection.Descriptor }
             .SelectMany(file => file.Services)
-            .SelectMany(service => service.Methods.Select(m => (Path: $"/{service.FullName}/{m.Name}", m.InputType)))
+            // Only calls whose request is one message: a client stream's body is never complete before the call starts.
+            .SelectMany(service => service.Methods.Where(m => !m.IsClientStreaming).Select(m => (Path: $"/{service.FullName}/{m.Name}", m.InputType)))
             .ToFrozenDictionary(m => m.Path, m => m.InputType, StringComparer.Ordinal);
 
     private readonly long _limit = (grpc.Value.MaxReceiveMessageSize ?? 4 << 20) + 5L;

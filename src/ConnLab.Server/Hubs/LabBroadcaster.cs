@@ -21,6 +21,7 @@ public sealed class LabBroadcaster : BackgroundService
     // Null is a clock tick: time to send the snapshots held back by SnapshotInterval.
     private readonly Channel<SessionChange?> _changes = Channel.CreateUnbounded<SessionChange?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (long SentAt, SessionSnapshot? Held)> _snapshots = new(StringComparer.Ordinal);
+    private volatile int _snapshotsHeld; // read by the clock, so it ticks only while a snapshot waits
     private readonly LabService _lab;
     private readonly WatchRegistry _watchers;
 
@@ -88,8 +89,6 @@ public sealed class LabBroadcaster : BackgroundService
             // shutting down
         }
     }
-
-    private volatile int _snapshotsHeld;
 
     /// <summary>The trailing edge: a session that went quiet gets its latest snapshot within one interval.</summary>
     private void SendHeldSnapshots()

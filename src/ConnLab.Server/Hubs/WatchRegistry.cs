@@ -30,11 +30,7 @@ public sealed class WatchRegistry(LabService lab)
     {
         lock (_gate)
         {
-            if (!_byConnection.TryGetValue(connection.ConnectionId, out var mine))
-            {
-                mine = [];
-                _byConnection[connection.ConnectionId] = mine;
-            }
+            var mine = _byConnection.GetValueOrDefault(connection.ConnectionId) ?? [];
             if (mine.Find(w => w.SessionId == sessionId) is { } old)
             {
                 old.End();
@@ -51,7 +47,8 @@ public sealed class WatchRegistry(LabService lab)
                     Remove(w);
                 }
             });
-            (_byConnection[connection.ConnectionId] = mine).Add(watcher);
+            mine.Add(watcher);
+            _byConnection[connection.ConnectionId] = mine; // Remove(old) may have dropped an emptied list
             _bySession[sessionId] = _bySession.GetValueOrDefault(sessionId, []).Add(watcher);
             return watcher;
         }

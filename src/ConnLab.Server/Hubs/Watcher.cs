@@ -173,9 +173,11 @@ internal sealed class Watcher(HubConnectionContext connection, string sessionId,
             {
                 await connection.WriteAsync(message).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or InvalidOperationException or IOException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                End(); // the connection is going away; OnDisconnected removes the watch
+                // The connection is going away (or the write failed for good): this watch ends rather than stalling with
+                // _sending stuck; OnDisconnected removes it, and a client still there resumes by watching again.
+                End();
                 lock (_gate)
                 {
                     _sending = false;
