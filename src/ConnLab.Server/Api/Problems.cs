@@ -135,9 +135,16 @@ public static class Problems
                 problem.Type = TypeBase + slug;
             }
         }
-        if (problem.Type == TypeBase + "quota-exceeded" && !context.HttpContext.Response.HasStarted)
+        // Refusals that pass with time say when to try again, on every route (sessions and workshops alike).
+        var retryAfter = problem.Type switch
         {
-            context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            TypeBase + "quota-exceeded" => RetryAfterSeconds,
+            TypeBase + "store-unavailable" => StoreRetryAfterSeconds,
+            _ => 0,
+        };
+        if (retryAfter > 0 && !context.HttpContext.Response.HasStarted && !context.HttpContext.Response.Headers.ContainsKey("Retry-After"))
+        {
+            context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 

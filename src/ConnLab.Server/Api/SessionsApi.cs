@@ -25,7 +25,6 @@ public static class SessionsApi
             .WithTags("Scenarios").WithName("ListScenarios").WithSummary("Lesson presets to create a session from");
 
         var g = app.MapGroup("/api/sessions").WithTags("Sessions").AddEndpointFilter(JsonBody.RefuseOversized);
-        g.AddEndpointFilter(RetryAfterWhenStoreUnavailable);
         g.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json").WithName("CreateSession")
             .WithSummary("Create a session (optionally from a scenario preset)")
             .WithDescription("Returns the snapshot and a token: keep it, every call that changes the session needs it as 'Authorization: Bearer <token>'.");
@@ -78,18 +77,6 @@ public static class SessionsApi
         }
         var (host, token, snapshot) = created.Value!;
         return TypedResults.Created($"/api/sessions/{host.Id}", new CreatedView(token, SessionView.From(host, snapshot)));
-    }
-
-    /// <summary>A 503 (the trace store is locked or failing) tells the client when to try again.</summary>
-    private static async ValueTask<object?> RetryAfterWhenStoreUnavailable(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var result = await next(context).ConfigureAwait(false);
-        var problem = result as ProblemHttpResult ?? (result as INestedHttpResult)?.Result as ProblemHttpResult;
-        if (problem?.StatusCode == StatusCodes.Status503ServiceUnavailable)
-        {
-            context.HttpContext.Response.Headers.RetryAfter = Problems.StoreRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        return result;
     }
 
     private static Ok<List<SessionSummaryView>> List(HttpRequest request, LabService lab) =>
