@@ -204,6 +204,18 @@ public sealed class GrpcTests : IDisposable
     }
 
     [Fact]
+    public async Task Snapshot_lists_in_flight_segments_without_their_octets_like_rest_while_the_send_event_keeps_them()
+    {
+        var (id, auth) = await Create("handshake");
+        await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        var sent = await _client.SendAsync(new SendRequest { SessionId = id, Endpoint = Endpoint.Client, Data = Google.Protobuf.ByteString.CopyFromUtf8("hello") }, auth);
+        var wire = Assert.Single(sent.Session.InFlight);
+        Assert.Equal((5u, 0, 1), (wire.Segment.Len, wire.Segment.Payload.Length, sent.Session.InFlightCount));
+        Assert.Equal("hello", sent.Events.Single(e => e.Kind == "segment-sent").Segment.Payload.ToStringUtf8());
+        Assert.Equal(wire.Segment.Id, sent.Events.Single(e => e.Kind == "segment-sent").Segment.Id);
+    }
+
+    [Fact]
     public async Task A_watcher_that_never_reads_does_not_slow_the_session_and_is_ended_with_resume_from()
     {
         var (id, auth) = await Create("handshake");
