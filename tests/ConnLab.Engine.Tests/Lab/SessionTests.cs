@@ -206,6 +206,20 @@ public class SessionTests
     }
 
     [Fact]
+    public void Drop_duplicate_and_delay_refuse_ids_below_one_as_invalid_not_missing()
+    {
+        var lab = TcpLab.Rfc();
+        foreach (var id in new[] { 0L, -1L, long.MinValue })
+        {
+            foreach (var command in new LabCommand[] { new DropSegmentCommand(id), new DuplicateSegmentCommand(id), new DelaySegmentCommand(id, 5) })
+            {
+                var error = lab.Refused(command);
+                Assert.Equal((LabErrorCode.InvalidArgument, "segmentId"), (error.Code, error.Field));
+            }
+        }
+    }
+
+    [Fact]
     public void Duplicated_syn_is_answered_per_state_and_shows_on_the_wire()
     {
         var lab = TcpLab.Rfc().Listen().Connect();
