@@ -159,6 +159,36 @@ public sealed class GrpcTests : IDisposable
     }
 
     [Fact]
+    public async Task Watch_streams_subscribe_to_their_own_session_only_and_unsubscribe_when_they_end()
+    {
+        var streams = _factory.Services.GetRequiredService<ConnLab.Server.Grpc.StreamWatchers>();
+        var (a, authA) = await Create("handshake");
+        var (b, authB) = await Create("handshake");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var watchA = _client.WatchSession(new WatchRequest { SessionId = a }, cancellationToken: cts.Token);
+        Assert.True(await watchA.ResponseStream.MoveNext(cts.Token));
+        while (streams.Count(a) == 0)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+        Assert.Equal((1, 0), (streams.Count(a), streams.Count(b)));
+        await _client.RunAsync(new RunRequest { SessionId = b }, authB); // b's changes do not reach a's stream
+        var total = (await _client.RunAsync(new RunRequest { SessionId = a }, authA)).Session.EventCount;
+        var indexes = new List<long> { watchA.ResponseStream.Current.Index };
+        while (indexes.Count < total && await watchA.ResponseStream.MoveNext(cts.Token))
+        {
+            Assert.Equal(a, watchA.ResponseStream.Current.SessionId);
+            indexes.Add(watchA.ResponseStream.Current.Index);
+        }
+        Assert.Equal(Enumerable.Range(0, (int)total).Select(i => (long)i), indexes);
+        watchA.Dispose(); // the client goes away
+        while (streams.Count(a) != 0)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+    }
+
+    [Fact]
     public async Task A_watch_with_a_deadline_ends_with_deadline_exceeded_and_the_session_keeps_serving()
     {
         var (id, auth) = await Create("handshake");

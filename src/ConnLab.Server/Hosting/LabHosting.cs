@@ -79,6 +79,7 @@ public static class LabHosting
             o.IgnoreUnknownServices = true;
             o.MaxReceiveMessageSize = maxBody is > 0 and <= int.MaxValue ? (int)maxBody : o.MaxReceiveMessageSize;
         });
+        services.AddSingleton<Grpc.StreamWatchers>();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(); // the same checks as /healthz
         services.AddSignalR();
