@@ -25,7 +25,7 @@ public enum Auth
 /// flight, step 0) and the refusal it must get. <c>{id}</c> in the path is the session's id.
 /// </summary>
 public sealed record RestCase(string Category, string Name, string Method, string Path, string? Body, int Status, string Type, string? Field,
-    Auth Auth = Auth.Own, string? ContentType = "application/json");
+    Auth Auth = Auth.Own, string? ContentType = "application/json", bool Chunked = false);
 
 /// <summary>The REST server the matrix runs against: a 64 KiB body limit, 1 KiB payloads, no quota or rate limit in the way.</summary>
 public sealed class RestBadInputServer : IAsyncLifetime
@@ -321,6 +321,8 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         })
         {
             list.Add(new("huge-body", $"{route} with a {Huge.Length}-octet body", method, path, Huge, 413, "payload-too-large", "body"));
+            // Chunked: no declared length to refuse up front, so the server counts the octets as they come.
+            list.Add(new("huge-body", $"{route} with a {Huge.Length}-octet chunked body", method, path, Huge, 413, "payload-too-large", "body", Chunked: true));
         }
 
         // ---- bodies that are not JSON
@@ -361,10 +363,10 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path.Replace("{id}", id, StringComparison.Ordinal));
         if (c.Body is not null)
         {
-            request.Content = new StringContent(c.Body, Encoding.UTF8);
+            request.Content = c.Chunked ? new StreamContent(new UnknownLengthStream(Encoding.UTF8.GetBytes(c.Body))) : new StringContent(c.Body, Encoding.UTF8);
             request.Content.Headers.ContentType = c.ContentType is null ? null : MediaTypeHeaderValue.Parse(c.ContentType);
             // An oversized body is refused before it is read; 100-continue keeps the client from sending it at all.
-            request.Headers.ExpectContinue = c.Body.Length > KestrelLab.BodyLimit;
+            request.Headers.ExpectContinue = c.Body.Length > KestrelLab.BodyLimit && !c.Chunked;
         }
         request.Headers.Authorization = c.Auth switch
         {
@@ -415,4 +417,10 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         var snapshot = await fixture.Http.GetStringAsync($"/api/sessions/{id}");
         return $"{snapshot} commands={fixture.Server.CommandCount(id)} sessions={fixture.Server.SessionCount}";
     }
+}
+
+/// <summary>A body whose length the client cannot know beforehand, so HttpClient sends it chunked.</summary>
+internal sealed class UnknownLengthStream(byte[] data) : MemoryStream(data)
+{
+    public override bool CanSeek => false;
 }
