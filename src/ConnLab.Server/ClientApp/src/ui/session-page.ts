@@ -132,6 +132,11 @@ export function sessionPage(id: string, host: PageHost, options: SessionPageOpti
     log.update(events, hidden);
     listener.update(session);
     controls?.update(session, hidden);
+    // Every panel has written; now one layout for both scrollers, then only the rows on screen are drawn.
+    ladderView.scroll();
+    log.scroll();
+    ladderView.draw();
+    log.draw();
     const c = window.connlab!;
     c.renders++;
     if (c.renderWorkMs.length < 100_000) {
