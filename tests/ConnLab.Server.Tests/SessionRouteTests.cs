@@ -119,6 +119,29 @@ public sealed class SessionRouteTests : IDisposable
     }
 
     [Fact]
+    public async Task Reads_are_compressed_for_clients_that_accept_it_and_answers_with_a_token_never_are()
+    {
+        var http = _factory.CreateClient();
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/sessions") { Content = JsonContent.Create(new { scenario = "handshake" }) };
+        create.Headers.AcceptEncoding.ParseAdd("br, gzip");
+        var created = await http.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Empty(created.Content.Headers.ContentEncoding);
+        var id = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["session"]!["id"]!.GetValue<string>();
+
+        foreach (var (accept, encoding) in new[] { ("br, gzip", "br"), ("gzip", "gzip") })
+        {
+            using var read = new HttpRequestMessage(HttpMethod.Get, $"/api/sessions/{id}/trace");
+            read.Headers.AcceptEncoding.ParseAdd(accept);
+            var answer = await http.SendAsync(read);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal([encoding], answer.Content.Headers.ContentEncoding);
+        }
+        var plain = await http.GetAsync($"/api/sessions/{id}/trace");
+        Assert.Empty(plain.Content.Headers.ContentEncoding);
+    }
+
+    [Fact]
     public async Task Rewind_returns_to_an_earlier_step_and_fork_branches_a_new_session()
     {
         var lab = _factory.Lab();
