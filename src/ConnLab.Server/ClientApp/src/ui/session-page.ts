@@ -197,7 +197,18 @@ export function sessionPage(id: string, host: PageHost, options: SessionPageOpti
     }
   };
   document.addEventListener('keydown', onKey);
-  void watch.start();
+  // The hub connection starts once the first frame is out: setting it up is main-thread work that a first draw from
+  // the REST trace (often there already) need not wait for. Watch waits for that read anyway. (A hidden tab has no
+  // frames, hence the timeout.)
+  let started = false;
+  const connect = () => {
+    if (!started) {
+      started = true;
+      void watch.start();
+    }
+  };
+  requestAnimationFrame(() => setTimeout(connect, 0));
+  setTimeout(connect, 250);
   return Object.assign(page, {
     async dispose() {
       document.removeEventListener('keydown', onKey);
