@@ -39,7 +39,7 @@ export class SessionWatch {
   private held: SessionEventsMessage[] | null = null;
   private stopped = false;
   private watching = false;
-  /** The REST read of the trace, started at once; settles (never rejects) once it has been applied or failed. */
+  /** The REST read of the trace, started at once; settles (never rejects) once it has been drawn or has failed. */
   private first: Promise<void>;
 
   constructor(
@@ -51,7 +51,7 @@ export class SessionWatch {
       .withAutomaticReconnect([0, 500, 1000, 2000, 5000, 5000, 10000])
       .configureLogging(LogLevel.Warning)
       .build();
-    this.first = this.fetchFirst();
+    this.first = this.fetchFirst().catch((e: unknown) => console.error('drawing the REST trace failed', e)); // Watch still starts
     this.connection.on('SessionEvents', (m: SessionEventsMessage) => this.onEvents(m));
     this.connection.on('SessionRewound', (s: Session) => this.onRewound(s));
     // Fell too far behind (a slow laptop on shaky Wi-Fi): the server stopped pushing; catch up from where we are.
@@ -102,18 +102,16 @@ export class SessionWatch {
    * (a deleted session, a refusal, no network) leaves it to Watch, which reports it.
    */
   private async fetchFirst(): Promise<void> {
+    let answer: WatchAnswer | null;
     try {
-      const answer = await readTrace(this.sessionId);
-      if (!answer) {
-        return;
-      }
-      performance.mark('connlab:fetched');
-      if (this.trace.session === null && !this.stopped) {
-        this.trace.watched(answer, 0);
-        this.handlers.changed(answer.events, true);
-      }
+      answer = await readTrace(this.sessionId);
     } catch {
-      // Watch(sessionId, 0) reads it instead
+      return; // no network: Watch(sessionId, 0) reads it instead
+    }
+    if (answer && this.trace.session === null && !this.stopped) {
+      performance.mark('connlab:fetched');
+      this.trace.watched(answer, 0);
+      this.handlers.changed(answer.events, true);
     }
   }
 
