@@ -93,7 +93,7 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
 
     private static readonly (string Route, string Path)[] Reads =
     [
-        ("get", S), ("events", S + "/events"), ("trace.pcap", S + "/trace.pcap"), ("netstat", S + "/netstat"), ("diagram.mmd", S + "/diagram.mmd"),
+        ("get", S), ("events", S + "/events"), ("trace", S + "/trace"), ("trace.pcap", S + "/trace.pcap"), ("netstat", S + "/netstat"), ("diagram.mmd", S + "/diagram.mmd"),
     ];
 
     private static readonly string[] BadIds = ["nosuchsession", new string('z', 300), "%E2%98%83", "a%2Fb"];
@@ -310,6 +310,13 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         {
             list.Add(new(category, $"events?{query}", "GET", S + $"/events?{query}", null, 400, "invalid-request", field));
         }
+        foreach (var (query, category) in new[]
+        {
+            ("from=abc", "wrong-type"), ("from=-1", "negative-number"), ("from=9223372036854775808", "overflowing-number"), ("from=1&from=2", "wrong-type"),
+        })
+        {
+            list.Add(new(category, $"trace?{query}", "GET", S + $"/trace?{query}", null, 400, "invalid-request", "from"));
+        }
 
         // ---- bodies over the server's limit, on routes that read a body and on routes that never do
         foreach (var (route, method, path) in new[]
@@ -408,7 +415,7 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         }
         Assert.Equal([400, 401, 403, 404, 409, 413, 415, 429], cases.Select(c => c.Status).Distinct().Order());
         var routes = Mutating.Select(m => m.Route).Concat(Reads.Select(r => r.Route)).Append("create").ToList();
-        Assert.Equal(25, routes.Distinct().Count()); // every route of SessionsApi except the two that take no input (list, scenarios)
+        Assert.Equal(26, routes.Distinct().Count()); // every route of SessionsApi except the two that take no input (list, scenarios)
     }
 
     /// <summary>Everything a refused call must leave as it was: the snapshot JSON (eventCount, step, …), the command log and the sessions.</summary>
