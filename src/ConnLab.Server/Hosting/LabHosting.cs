@@ -92,7 +92,8 @@ public static class LabHosting
         services.AddSingleton<Grpc.StreamWatchers>();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(); // the same checks as /healthz
-        services.AddSignalR();
+        services.AddSingleton<Hubs.HubRateLimitFilter>();
+        services.AddSignalR(o => Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<Hubs.HubRateLimitFilter>(o));
         services.AddSingleton<Hubs.LabHubLifetimeManager>();
         services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<Hubs.LabHub>>(sp => sp.GetRequiredService<Hubs.LabHubLifetimeManager>());
         services.AddSingleton<Hubs.WatchRegistry>();
