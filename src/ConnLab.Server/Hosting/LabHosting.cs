@@ -23,7 +23,10 @@ public static class LabHosting
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<LabMetrics>();
-        services.AddDbContextFactory<LabDb>(o => o.UseSqlite(builder.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db"));
+        services.AddDbContextFactory<LabDb>(o => o.UseSqlite(builder.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db")
+            // The check that the model has no changes without a migration runs in the tests (MigrationTests), not on
+            // every start: it builds the design-time model and the snapshot's and diffs them.
+            .ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning)));
         services.AddSingleton<TraceStore>();
         services.AddSingleton<TraceWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<TraceWriter>());
