@@ -131,14 +131,31 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
         return await c.ExecuteScalarAsync(ct).ConfigureAwait(false) is long key ? key : 0;
     }
 
+    /// <summary>One stored session's row, or null.</summary>
+    public async Task<SessionRow?> FindAsync(long key, CancellationToken ct)
+    {
+        await using var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        return (await ReadSessionsAsync(connection, "WHERE Key = $k", key, ct).ConfigureAwait(false)).SingleOrDefault();
+    }
+
     /// <summary>Every stored session's row, by key. Read with a plain data reader: at start-up this is the first
     /// query, and EF Core's query pipeline would be compiled for it alone.</summary>
     public async Task<List<SessionRow>> ListAsync(CancellationToken ct)
     {
         await using var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
+        return await ReadSessionsAsync(connection, "", null, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<List<SessionRow>> ReadSessionsAsync(SqliteConnection connection, string where, long? key, CancellationToken ct)
+    {
         await using var c = connection.CreateCommand();
-        c.CommandText = "SELECT Key, Id, Name, Owner, TokenHash, ConfigJson, CreatedAtMs FROM Sessions ORDER BY Key";
+        c.CommandText = $"SELECT Key, Id, Name, Owner, TokenHash, ConfigJson, CreatedAtMs FROM Sessions {where} ORDER BY Key";
+        if (key is { } k)
+        {
+            c.Parameters.AddWithValue("$k", k);
+        }
         await using var r = await c.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var rows = new List<SessionRow>();
         while (await r.ReadAsync(ct).ConfigureAwait(false))
