@@ -152,7 +152,7 @@ internal static partial class GrpcLoad
     private static partial Regex RequestsLine();
 
     /// <summary>WatchSession replaying a long trace to one watcher, beside a no-op stream of as many small messages.</summary>
-    private static async Task WatchAsync(LoadServer server, LabService lab)
+    internal static async Task WatchAsync(LoadServer server, LabService lab)
     {
         var created = (await lab.CreateAsync("watch", new SessionConfig { Profile = "linux" }, "handshake", "load", default)).Value!;
         var id = created.Host.Id;

@@ -1,8 +1,14 @@
 using ConnLab.Bench;
 using ConnLab.Server.Load;
 
-// dotnet run -c Release --project bench/ConnLab.Server.Load -- [memory|startup [runs]|writer|rest|grpc|signalr|soak|all] [seconds] [--async]
+// dotnet run -c Release --project bench/ConnLab.Server.Load -- [memory|startup [runs]|writer|rest|grpc|grpc-watch|signalr|soak|all] [seconds] [--async]
 var mode = args.Length > 0 ? args[0] : "all";
+if (mode == "grpc-watch")
+{
+    await using var watchServer = await LoadServer.StartAsync(true, b => b.Services.AddSingleton<BenchService>(), app => app.MapGrpcService<BenchService>());
+    await GrpcLoad.WatchAsync(watchServer, watchServer.Get<ConnLab.Server.Sessions.LabService>());
+    return 0;
+}
 if (mode == "bare-app")
 {
     await MemoryLoad.BareAppAsync(args[Array.IndexOf(args, "--urls") + 1]);

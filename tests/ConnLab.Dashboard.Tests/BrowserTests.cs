@@ -23,6 +23,9 @@ public sealed class BrowserTests(DashboardServer server) : IClassFixture<Dashboa
     public Task A_second_page_on_the_share_link_sees_every_update_live() => Scenario("watcher");
 
     [Fact]
+    public Task A_session_link_draws_from_rest_first_then_follows_signalr_without_gap_or_duplicate_across_a_reconnect() => Scenario("first-render");
+
+    [Fact]
     public Task A_dropped_syn_ack_ends_in_a_cross_and_is_retransmitted() => Scenario("lost-synack");
 
     [Fact]

@@ -159,6 +159,36 @@ public sealed class GrpcTests : IDisposable
     }
 
     [Fact]
+    public async Task Watch_streams_subscribe_to_their_own_session_only_and_unsubscribe_when_they_end()
+    {
+        var streams = _factory.Services.GetRequiredService<ConnLab.Server.Grpc.StreamWatchers>();
+        var (a, authA) = await Create("handshake");
+        var (b, authB) = await Create("handshake");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var watchA = _client.WatchSession(new WatchRequest { SessionId = a }, cancellationToken: cts.Token);
+        Assert.True(await watchA.ResponseStream.MoveNext(cts.Token));
+        while (streams.Count(a) == 0)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+        Assert.Equal((1, 0), (streams.Count(a), streams.Count(b)));
+        await _client.RunAsync(new RunRequest { SessionId = b }, authB); // b's changes do not reach a's stream
+        var total = (await _client.RunAsync(new RunRequest { SessionId = a }, authA)).Session.EventCount;
+        var indexes = new List<long> { watchA.ResponseStream.Current.Index };
+        while (indexes.Count < total && await watchA.ResponseStream.MoveNext(cts.Token))
+        {
+            Assert.Equal(a, watchA.ResponseStream.Current.SessionId);
+            indexes.Add(watchA.ResponseStream.Current.Index);
+        }
+        Assert.Equal(Enumerable.Range(0, (int)total).Select(i => (long)i), indexes);
+        watchA.Dispose(); // the client goes away
+        while (streams.Count(a) != 0)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+    }
+
+    [Fact]
     public async Task A_watch_with_a_deadline_ends_with_deadline_exceeded_and_the_session_keeps_serving()
     {
         var (id, auth) = await Create("handshake");
@@ -201,6 +231,18 @@ public sealed class GrpcTests : IDisposable
         Assert.Equal("hello", (await DataSegment(include: true)).Segment.Payload.ToStringUtf8());
         var listed = await _client.ListEventsAsync(new ListEventsRequest { SessionId = id, Limit = 1000 });
         Assert.Equal("hello", listed.Events.First(e => e.Index == light.Index).Segment.Payload.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task Snapshot_lists_in_flight_segments_without_their_octets_like_rest_while_the_send_event_keeps_them()
+    {
+        var (id, auth) = await Create("handshake");
+        await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        var sent = await _client.SendAsync(new SendRequest { SessionId = id, Endpoint = Endpoint.Client, Data = Google.Protobuf.ByteString.CopyFromUtf8("hello") }, auth);
+        var wire = Assert.Single(sent.Session.InFlight);
+        Assert.Equal((5u, 0, 1), (wire.Segment.Len, wire.Segment.Payload.Length, sent.Session.InFlightCount));
+        Assert.Equal("hello", sent.Events.Single(e => e.Kind == "segment-sent").Segment.Payload.ToStringUtf8());
+        Assert.Equal(wire.Segment.Id, sent.Events.Single(e => e.Kind == "segment-sent").Segment.Id);
     }
 
     [Fact]

@@ -133,6 +133,35 @@ public sealed class HubTests : IDisposable
     }
 
     [Fact]
+    public async Task A_page_drawn_from_the_rest_trace_watches_from_its_next_index_and_misses_nothing()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_http) };
+        var created = (await (await http.PostAsJsonAsync("/api/sessions", new { scenario = "handshake" })).Content.ReadFromJsonAsync<JsonNode>())!;
+        var id = created["session"]!["id"]!.GetValue<string>();
+        var token = created["token"]!.GetValue<string>();
+        async Task Post(string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{id}/{path}");
+            request.Headers.Authorization = new("Bearer", token);
+            (await http.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+        await Post("step");
+        var drawn = (await http.GetFromJsonAsync<JsonNode>($"/api/sessions/{id}/trace"))!;
+        var seen = drawn["events"]!.AsArray().Select(e => e!["index"]!.GetValue<long>()).ToList();
+        await Post("step"); // changes while the page's hub connection starts
+        await using var watcher = new Watcher(_http);
+        await watcher.WatchAsync(id, drawn["nextIndex"]!.GetValue<long>());
+        await Post("run"); // and after it watches: pushed
+        var total = (await http.GetFromJsonAsync<JsonNode>($"/api/sessions/{id}"))!["eventCount"]!.GetValue<long>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (seen.Count + watcher.Indexes.Count < total && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(Enumerable.Range(0, (int)total).Select(i => (long)i), seen.Concat(watcher.Indexes));
+    }
+
+    [Fact]
     public async Task A_watcher_that_reconnects_resumes_from_its_last_index_without_a_gap()
     {
         using var http = new HttpClient { BaseAddress = new Uri(_http) };

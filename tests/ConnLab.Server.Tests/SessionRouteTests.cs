@@ -86,6 +86,62 @@ public sealed class SessionRouteTests : IDisposable
     }
 
     [Fact]
+    public async Task Trace_reads_the_snapshot_and_every_event_from_an_index_in_one_answer()
+    {
+        var lab = _factory.Lab();
+        await lab.Create(Isns);
+        await lab.Ok("/endpoints/server/listen");
+        await lab.Ok("/endpoints/client/connect");
+        await lab.Ok("/endpoints/client/send", new { data = "hello" });
+        var run = await lab.Ok("/run");
+        var count = run["session"]!["eventCount"]!.GetValue<long>();
+
+        var all = await lab.Get("/trace");
+        Assert.Equal(count, all["nextIndex"]!.GetValue<long>());
+        Assert.Equal(count, all["session"]!["eventCount"]!.GetValue<long>());
+        Assert.Equal(lab.Id, all["session"]!["id"]!.GetValue<string>());
+        Assert.Equal(Enumerable.Range(0, (int)count).Select(i => (long)i), all["events"]!.AsArray().Select(e => e!["index"]!.GetValue<long>()));
+        // As the hub pushes them: lengths, no payload octets (REST /events has those).
+        var data = all["events"]!.AsArray().Select(e => e!["segment"]).First(s => s is not null && s["len"]!.GetValue<int>() == 5)!;
+        Assert.True(data["payloadBase64"] is null || data["payloadBase64"]!.GetValue<string>() == "");
+
+        var tail = await lab.Get("/trace?from=3");
+        Assert.Equal(3L, tail["events"]![0]!["index"]!.GetValue<long>());
+        Assert.Equal(count - 3, tail["events"]!.AsArray().Count);
+        var beyond = await lab.Get($"/trace?from={count + 10}");
+        Assert.Empty(beyond["events"]!.AsArray());
+        Assert.Equal(count, beyond["nextIndex"]!.GetValue<long>());
+
+        var bad = await _factory.CreateClient().GetAsync($"/api/sessions/{lab.Id}/trace?from=-1");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("from", (await bad.Content.ReadFromJsonAsync<JsonNode>())!["field"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await _factory.CreateClient().GetAsync("/api/sessions/nosuchsession/trace")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Reads_are_compressed_for_clients_that_accept_it_and_answers_with_a_token_never_are()
+    {
+        var http = _factory.CreateClient();
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/sessions") { Content = JsonContent.Create(new { scenario = "handshake" }) };
+        create.Headers.AcceptEncoding.ParseAdd("br, gzip");
+        var created = await http.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Empty(created.Content.Headers.ContentEncoding);
+        var id = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["session"]!["id"]!.GetValue<string>();
+
+        foreach (var (accept, encoding) in new[] { ("br, gzip", "br"), ("gzip", "gzip") })
+        {
+            using var read = new HttpRequestMessage(HttpMethod.Get, $"/api/sessions/{id}/trace");
+            read.Headers.AcceptEncoding.ParseAdd(accept);
+            var answer = await http.SendAsync(read);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal([encoding], answer.Content.Headers.ContentEncoding);
+        }
+        var plain = await http.GetAsync($"/api/sessions/{id}/trace");
+        Assert.Empty(plain.Content.Headers.ContentEncoding);
+    }
+
+    [Fact]
     public async Task Rewind_returns_to_an_earlier_step_and_fork_branches_a_new_session()
     {
         var lab = _factory.Lab();

@@ -141,7 +141,7 @@ public static class ContractMapping
             Server = snapshot.Server.ToProto(),
         };
         message.Sockets.Add(snapshot.Sockets.Select(ToProto));
-        message.InFlight.Add(snapshot.InFlight.Select(f => new InFlight { Segment = f.Segment.ToProto(), DeliverAtMs = f.DeliverAtUs / 1000.0 }));
+        message.InFlight.Add(snapshot.InFlight.Select(f => new InFlight { Segment = f.Segment.ToProto(payload: false), DeliverAtMs = f.DeliverAtUs / 1000.0 }));
         message.Timers.Add(snapshot.Timers.Select(t => new V1.TimerView { Endpoint = t.Endpoint, Kind = t.Kind.ToName(), DueMs = t.DueUs / 1000.0 }));
         if (snapshot.Listener is { } l)
         {

@@ -27,7 +27,7 @@ public static partial class Explanations
     /// <summary>Every rule's contract name, in enum order.</summary>
     public static IReadOnlyList<string> AllNames => Names;
 
-    private static string Seg(LabEvent e) => e.Segment?.Describe() ?? "a segment";
+    private static SegmentSummary Seg(LabEvent e) => new(e.Segment);
 
     private static string Timer(LabEvent e) => e.Timer?.ToName() ?? "";
 

@@ -95,6 +95,10 @@ internal sealed partial class Simulation
 
     public LabError? DropSegment(long id)
     {
+        if (id < 1)
+        {
+            return SegmentIdInvalid(id);
+        }
         if (!Link.TryGet(id, out var f))
         {
             return SegmentMissing(id);
@@ -106,6 +110,10 @@ internal sealed partial class Simulation
 
     public LabError? DuplicateSegment(long id)
     {
+        if (id < 1)
+        {
+            return SegmentIdInvalid(id);
+        }
         if (!Link.TryGet(id, out var f))
         {
             return SegmentMissing(id);
@@ -120,6 +128,10 @@ internal sealed partial class Simulation
 
     public LabError? DelaySegment(long id, long extraUs)
     {
+        if (id < 1)
+        {
+            return SegmentIdInvalid(id);
+        }
         if (!Link.TryGet(id, out var f))
         {
             return SegmentMissing(id);
@@ -153,6 +165,11 @@ internal sealed partial class Simulation
 
     public LabError InFlightFull() => new(LabErrorCode.LimitExceeded,
         $"at most {Limits.MaxInFlight} segments may be in flight; step the session first", "count");
+
+    // Ids start at 1: zero or a negative id is a malformed request (400 / INVALID_ARGUMENT on every transport), not a
+    // segment that has left the wire (404 / NOT_FOUND).
+    private static LabError SegmentIdInvalid(long id) => new(LabErrorCode.InvalidArgument,
+        $"segmentId must be a positive integer, not {id}", "segmentId");
 
     private static LabError SegmentMissing(long id) => new(LabErrorCode.SegmentNotFound,
         $"segment {id} is not in flight (it was delivered, dropped, or never sent)", "segmentId");

@@ -7,8 +7,22 @@ namespace ConnLab.Engine.Net;
 /// <param name="Port">The TCP port.</param>
 public readonly record struct IpPort(uint Address, ushort Port)
 {
+    // Every segment view and event names its two ends, and a session has few of them: a small per-thread cache turns
+    // two formatted strings per segment into a lookup. Direct-mapped and bounded, so a spoofed SYN flood cannot grow it.
+    [ThreadStatic]
+    private static (IpPort Key, string? Text)[]? t_texts;
+
     /// <summary>Formats as <c>10.0.0.1:40000</c>.</summary>
-    public override string ToString() => $"{FormatAddress(Address)}:{Port.ToString(CultureInfo.InvariantCulture)}";
+    public override string ToString()
+    {
+        var texts = t_texts ??= new (IpPort, string?)[32];
+        ref var slot = ref texts[(int)(((Address * 2654435761u) ^ Port) & 31)];
+        if (slot.Text is null || slot.Key != this)
+        {
+            slot = (this, $"{FormatAddress(Address)}:{Port.ToString(CultureInfo.InvariantCulture)}");
+        }
+        return slot.Text!;
+    }
 
     /// <summary>Formats an IPv4 address in dotted-quad form.</summary>
     public static string FormatAddress(uint address) => string.Create(CultureInfo.InvariantCulture,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ConnLab.Engine.Net;
 
 namespace ConnLab.Engine.Tcp;
@@ -70,7 +71,31 @@ public sealed record Segment
     public bool Has(TcpFlags flags) => (Flags & flags) == flags;
 
     /// <summary>A one-line summary such as <c>SYN,ACK seq=5000 ack=1001 win=65535 len=0</c>.</summary>
-    public string Describe() => Has(TcpFlags.Ack)
-        ? $"{TcpFlagNames.ToLabel(Flags)} seq={Seq} ack={Ack} win={Window} len={Length}"
-        : $"{TcpFlagNames.ToLabel(Flags)} seq={Seq} win={Window} len={Length}";
+    public string Describe() => new SegmentSummary(this).ToString();
+}
+
+/// <summary>
+/// A segment's one-line summary (<c>SYN,ACK seq=5000 ack=1001 win=65535 len=0</c>, or <c>a segment</c> for none) that
+/// string interpolation writes in place: every event's explanation quotes its segment, and building the summary as a
+/// string of its own first cost four allocations per event.
+/// </summary>
+/// <param name="segment">The segment, or null.</param>
+public readonly struct SegmentSummary(Segment? segment) : ISpanFormattable
+{
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{this}");
+
+    /// <inheritdoc />
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    /// <inheritdoc />
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        var s = segment;
+        var inv = CultureInfo.InvariantCulture;
+        return s is null ? destination.TryWrite(inv, $"a segment", out charsWritten)
+            : s.Has(TcpFlags.Ack)
+                ? destination.TryWrite(inv, $"{TcpFlagNames.ToLabel(s.Flags)} seq={s.Seq} ack={s.Ack} win={s.Window} len={s.Length}", out charsWritten)
+                : destination.TryWrite(inv, $"{TcpFlagNames.ToLabel(s.Flags)} seq={s.Seq} win={s.Window} len={s.Length}", out charsWritten);
+    }
 }

@@ -10,7 +10,7 @@ namespace ConnLab.Engine.Tcp;
 /// <c>a &lt; b</c> iff <c>(int)(a - b) &lt; 0</c>. So 4294967295 + 1 == 0 and 10 is after 4294967290.
 /// The relation is only meaningful for numbers less than 2^31 apart, which the window guarantees.
 /// </remarks>
-public readonly record struct SeqNum(uint Value)
+public readonly record struct SeqNum(uint Value) : ISpanFormattable
 {
     /// <summary>Moves forward by <paramref name="n"/> octets, wrapping at 2^32.</summary>
     public static SeqNum operator +(SeqNum a, int n) => new(unchecked(a.Value + (uint)n));
@@ -50,4 +50,12 @@ public readonly record struct SeqNum(uint Value)
 
     /// <inheritdoc />
     public override string ToString() => Value.ToString(CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    /// <inheritdoc />
+    /// <remarks>Lets explanations and labels write the number in place instead of through a string per number.</remarks>
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider) =>
+        Value.TryFormat(destination, out charsWritten, default, CultureInfo.InvariantCulture);
 }

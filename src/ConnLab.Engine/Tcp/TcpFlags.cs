@@ -39,7 +39,9 @@ public static class TcpFlagNames
     public static IReadOnlyList<string> ToNames(TcpFlags flags) => Cache[(int)flags & 0x3F];
 
     /// <summary>A compact label such as <c>SYN,ACK</c> (the order tcpdump and textbooks use: SYN and FIN first).</summary>
-    public static string ToLabel(TcpFlags flags)
+    public static string ToLabel(TcpFlags flags) => Labels[(int)flags & 0x3F];
+
+    private static string Label(TcpFlags flags)
     {
         if (flags == TcpFlags.None)
         {
@@ -68,6 +70,9 @@ public static class TcpFlagNames
         (TcpFlags.Syn, "SYN"), (TcpFlags.Fin, "FIN"), (TcpFlags.Rst, "RST"),
         (TcpFlags.Psh, "PSH"), (TcpFlags.Ack, "ACK"), (TcpFlags.Urg, "URG"),
     ];
+
+    // Every explanation and ladder label names its segment's flags: the 64 combinations are spelled once.
+    private static readonly string[] Labels = [.. Enumerable.Range(0, 64).Select(f => Label((TcpFlags)f))];
 
     /// <summary>Parses one flag name (case-insensitive).</summary>
     public static bool TryParse(string name, out TcpFlags flag)

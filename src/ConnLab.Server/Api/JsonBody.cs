@@ -53,20 +53,40 @@ public static class JsonBody
     }
 
     /// <summary>
-    /// Endpoint filter: a body whose declared length is over the server's limit is 413 before the handler runs, also on
-    /// routes that never read their body (which would otherwise act and ignore it).
+    /// Endpoint filter: a body over the server's limit is 413 before the handler runs, also on routes that never read
+    /// their body (which would otherwise act and ignore it). A declared length is checked at once; a chunked body, which
+    /// declares none, is read (and kept for the handler) until it ends or passes the limit.
     /// </summary>
-    public static ValueTask<object?> RefuseOversized(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public static async ValueTask<object?> RefuseOversized(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var http = context.HttpContext;
-        if (http.Request.ContentLength is { } length && http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
-            && length > limit)
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is not { } limit)
         {
-            return ValueTask.FromResult<object?>(Problems.BodyTooLarge($"the request body has {length} octets; the server accepts at most {limit}"));
+            return await next(context).ConfigureAwait(false);
         }
-        return next(context);
+        if (http.Request.ContentLength is { } length)
+        {
+            if (length > limit)
+            {
+                return Problems.BodyTooLarge($"the request body has {length} octets; the server accepts at most {limit}");
+            }
+        }
+        else if (http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            http.Request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: limit);
+            try
+            {
+                await http.Request.Body.CopyToAsync(Stream.Null, http.RequestAborted).ConfigureAwait(false);
+                http.Request.Body.Position = 0;
+            }
+            catch (Exception e) when (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } or IOException)
+            {
+                return Problems.BodyTooLarge($"the request body is longer than the server accepts (at most {limit} octets)");
+            }
+        }
+        return await next(context).ConfigureAwait(false);
     }
 
     /// <summary>The first missing required field named by a deserialization error, if that is what it is.</summary>

@@ -54,6 +54,10 @@ public static class SessionsApi
         g.MapPost("/{id}/live", Live).Accepts<LiveRequest>("application/json").WithName("Live")
             .WithSummary("Play the session in real time at a speed (virtual ms per real ms; 0 pauses), for projector dashboards");
         g.MapGet("/{id}/events", Events).WithName("ListEvents").WithSummary("The trace, paged (from, limit ≤ 1000)");
+        g.MapGet("/{id}/trace", Trace).WithName("ReadTrace")
+            .WithSummary("The snapshot and every event from an index in one consistent read (a dashboard's first draw)")
+            .WithDescription("Answers { session, events, nextIndex } as the SignalR hub's Watch does (segments without payload octets; /events has them), "
+                + "without subscribing: a page draws from it while its hub connection starts, then calls Watch(sessionId, nextIndex).");
         g.MapGet("/{id}/trace.pcap", Pcap).WithName("ExportPcap").WithSummary("The trace as a pcap file for Wireshark")
             .Produces(StatusCodes.Status200OK, contentType: "application/vnd.tcpdump.pcap");
         g.MapGet("/{id}/netstat", Netstat).WithName("Netstat").WithSummary("Every socket as netstat -tan prints it, per host")
@@ -294,6 +298,36 @@ public static class SessionsApi
         }
         var (events, total) = page.Value;
         return TypedResults.Ok(new EventPageView(events.Select(EventView.Of).ToList(), from, Math.Min(total, from + events.Count), total));
+    }
+
+    private static async Task<Results<Ok<Hubs.WatchAnswer>, ProblemHttpResult>> Trace(string id, LabService lab, CancellationToken ct,
+        [FromQuery(Name = "from")] string? fromText = null)
+    {
+        var from = 0L;
+        if (fromText is not null && (!long.TryParse(fromText, NumberStyles.None, CultureInfo.InvariantCulture, out from) || from < 0))
+        {
+            return Problems.Invalid("from", $"from must be a non-negative integer, not '{fromText}'");
+        }
+        // The snapshot and the events are taken together under the session's gate; events are immutable, so they are
+        // turned into views after it is released.
+        var read = await lab.ReadAsync(id, h =>
+        {
+            var snapshot = h.Session.Snapshot();
+            var all = h.Session.Events;
+            var start = (int)Math.Min(from, all.Count);
+            var events = new LabEvent[all.Count - start];
+            for (var i = 0; i < events.Length; i++)
+            {
+                events[i] = all[start + i];
+            }
+            return (View: SessionView.From(h, snapshot), Events: events, Next: snapshot.EventCount);
+        }, ct).ConfigureAwait(false);
+        if (read.Error is not null)
+        {
+            return Problems.For(read.Error);
+        }
+        var (view, events, next) = read.Value;
+        return TypedResults.Ok(new Hubs.WatchAnswer(view, Array.ConvertAll(events, e => EventView.Of(e, payload: false)), next));
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pcap(string id, LabService lab, CancellationToken ct)

@@ -1,5 +1,6 @@
 // Bundles the dashboard into ../wwwroot/app (app.js, app.css) and, with --tests, the unit tests into .out/test.
 // --check type-checks first (tsc --noEmit). Run by ConnLab.Server.csproj before every build whose sources changed.
+// NOMINIFY=1 leaves the bundle readable (for profiling in the browser).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -36,7 +37,7 @@ if (args.has('--tests')) {
     entryPoints: { app: join(here, 'src/main.ts') },
     outdir: join(here, '../wwwroot/app'),
     bundle: true,
-    minify: true,
+    minify: !process.env.NOMINIFY,
     sourcemap: true,
     format: 'esm',
     target: ['chrome110', 'firefox110', 'safari16'],

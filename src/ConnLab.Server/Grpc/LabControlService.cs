@@ -13,7 +13,7 @@ namespace ConnLab.Server.Grpc;
 /// gRPC <c>connlab.v1.LabControl</c>: the same session service as REST, one RPC per REST operation, plus WatchSession.
 /// Refusals become status codes through <see cref="Problems.GrpcCode"/>, the same mapping REST uses.
 /// </summary>
-public sealed class LabControlService(LabService lab) : V1.LabControl.LabControlBase
+public sealed class LabControlService(LabService lab, StreamWatchers streams) : V1.LabControl.LabControlBase
 {
     /// <inheritdoc />
     public override async Task<V1.CreateSessionResponse> CreateSession(V1.CreateSessionRequest request, ServerCallContext context)
@@ -174,62 +174,67 @@ public sealed class LabControlService(LabService lab) : V1.LabControl.LabControl
         var overflowed = false;
         void OnChange(SessionChange change)
         {
-            if (change.SessionId == id && !live.Writer.TryWrite(change))
+            if (!live.Writer.TryWrite(change))
             {
                 overflowed = true; // never block the session for a slow watcher
                 live.Writer.TryComplete();
             }
         }
-        var backlog = Check(await lab.ReadAsync(id, h =>
-        {
-            lab.Changed += OnChange; // under the gate: nothing can change between the replay's end and this
-            var all = h.Session.Events;
-            return all.Skip((int)Math.Min(request.FromIndex, all.Count)).ToList();
-        }, context.CancellationToken).ConfigureAwait(false));
-        var next = request.FromIndex;
-        var payload = request.IncludePayload;
+        IDisposable? subscription = null;
+        Result<List<LabEvent>> replay;
         try
         {
-            // The replay is buffered (no flush per event) and flushed every 256 events and at its end.
-            var buffered = new WriteOptions(WriteFlags.BufferHint);
-            for (var i = 0; i < backlog.Count; i++)
+            replay = await lab.ReadAsync(id, h =>
             {
-                responseStream.WriteOptions = i % 256 == 255 || i == backlog.Count - 1 ? null : buffered;
-                await responseStream.WriteAsync(backlog[i].ToProto(id, payload), context.CancellationToken).ConfigureAwait(false);
-                next = backlog[i].Index + 1;
-            }
-            responseStream.WriteOptions = null;
-            await foreach (var change in live.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+                subscription = streams.Subscribe(id, OnChange); // under the gate: nothing can change between the replay's end and this
+                var all = h.Session.Events;
+                return all.Skip((int)Math.Min(request.FromIndex, all.Count)).ToList();
+            }, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            subscription?.Dispose();
+            throw;
+        }
+        using var unsubscribe = subscription;
+        var backlog = Check(replay);
+        var next = request.FromIndex;
+        var payload = request.IncludePayload;
+        // The replay is buffered (no flush per event) and flushed every 256 events and at its end.
+        var buffered = new WriteOptions(WriteFlags.BufferHint);
+        for (var i = 0; i < backlog.Count; i++)
+        {
+            responseStream.WriteOptions = i % 256 == 255 || i == backlog.Count - 1 ? null : buffered;
+            await responseStream.WriteAsync(backlog[i].ToProto(id, payload), context.CancellationToken).ConfigureAwait(false);
+            next = backlog[i].Index + 1;
+        }
+        responseStream.WriteOptions = null;
+        await foreach (var change in live.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        {
+            switch (change.Kind)
             {
-                switch (change.Kind)
-                {
-                    case SessionChangeKind.Deleted:
-                        throw new RpcException(new Status(StatusCode.NotFound, $"session '{id}' was deleted"));
-                    case SessionChangeKind.Rewound:
-                        throw new RpcException(new Status(StatusCode.Aborted, $"session '{id}' was rewound: watch again from index {change.Snapshot?.EventCount ?? 0}"),
-                            new Metadata { { "resume-from", (change.Snapshot?.EventCount ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
-                    default:
-                        var fresh = change.Events.Where(e => e.Index >= next).ToList();
-                        for (var i = 0; i < fresh.Count; i++)
-                        {
-                            // A batch goes out with one flush, at its last event.
-                            responseStream.WriteOptions = i == fresh.Count - 1 ? null : buffered;
-                            await responseStream.WriteAsync(fresh[i].ToProto(id, payload), context.CancellationToken).ConfigureAwait(false);
-                            next = fresh[i].Index + 1;
-                        }
-                        break;
-                }
-            }
-            if (overflowed)
-            {
-                throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    $"the watcher fell more than {lab.Options.WatchBuffer} changes behind; watch again from index {next}"),
-                    new Metadata { { "resume-from", next.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+                case SessionChangeKind.Deleted:
+                    throw new RpcException(new Status(StatusCode.NotFound, $"session '{id}' was deleted"));
+                case SessionChangeKind.Rewound:
+                    throw new RpcException(new Status(StatusCode.Aborted, $"session '{id}' was rewound: watch again from index {change.Snapshot?.EventCount ?? 0}"),
+                        new Metadata { { "resume-from", (change.Snapshot?.EventCount ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+                default:
+                    var fresh = change.Events.Where(e => e.Index >= next).ToList();
+                    for (var i = 0; i < fresh.Count; i++)
+                    {
+                        // A batch goes out with one flush, at its last event.
+                        responseStream.WriteOptions = i == fresh.Count - 1 ? null : buffered;
+                        await responseStream.WriteAsync(fresh[i].ToProto(id, payload), context.CancellationToken).ConfigureAwait(false);
+                        next = fresh[i].Index + 1;
+                    }
+                    break;
             }
         }
-        finally
+        if (overflowed)
         {
-            lab.Changed -= OnChange;
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"the watcher fell more than {lab.Options.WatchBuffer} changes behind; watch again from index {next}"),
+                new Metadata { { "resume-from", next.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
         }
     }
 

@@ -62,6 +62,23 @@ public class SessionTests
     }
 
     [Fact]
+    public void Explanations_quote_the_segment_summary_in_place_with_its_reference()
+    {
+        var s = LabSession.Create(new SessionConfig
+        {
+            Profile = "rfc9293", Client = EndpointConfig.DefaultClient with { Isn = 4294967290 }, Server = EndpointConfig.DefaultServer with { Isn = 5000 },
+        });
+        s.Execute(new EndpointCommand(Server, EndpointAction.Listen));
+        s.Execute(new EndpointCommand(Client, EndpointAction.Connect));
+        s.Execute(new StepCommand());
+        var synAck = s.Events.Single(e => e.Rule == Rule.SynAckSent);
+        Assert.Equal("server sends SYN,ACK seq=5000 ack=4294967291 win=65535 len=0: <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> acknowledges the SYN "
+            + $"and synchronizes its own ISS ({synAck.Reference})", synAck.Explanation);
+        Assert.Equal("SYN seq=4294967290 win=65535 len=0", s.Events.First(e => e.Kind == EventKind.SegmentSent).Segment!.Describe());
+        Assert.Equal("a segment", new SegmentSummary(null).ToString());
+    }
+
+    [Fact]
     public void Same_seed_and_commands_give_identical_traces_byte_for_byte()
     {
         var a = Drive(Lossy(7));
@@ -186,6 +203,20 @@ public class SessionTests
         Assert.Equal(LabErrorCode.SegmentNotFound, lab.Refused(new DropSegmentCommand(42)).Code);
         Assert.Equal(LabErrorCode.SegmentNotFound, lab.Refused(new DuplicateSegmentCommand(42)).Code);
         Assert.Equal(LabErrorCode.SegmentNotFound, lab.Refused(new DelaySegmentCommand(42, 5)).Code);
+    }
+
+    [Fact]
+    public void Drop_duplicate_and_delay_refuse_ids_below_one_as_invalid_not_missing()
+    {
+        var lab = TcpLab.Rfc();
+        foreach (var id in new[] { 0L, -1L, long.MinValue })
+        {
+            foreach (var command in new LabCommand[] { new DropSegmentCommand(id), new DuplicateSegmentCommand(id), new DelaySegmentCommand(id, 5) })
+            {
+                var error = lab.Refused(command);
+                Assert.Equal((LabErrorCode.InvalidArgument, "segmentId"), (error.Code, error.Field));
+            }
+        }
     }
 
     [Fact]

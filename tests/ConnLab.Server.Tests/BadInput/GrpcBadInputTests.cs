@@ -174,7 +174,8 @@ public sealed class GrpcBadInputTests(GrpcBadInputServer fixture, ITestOutputHel
         foreach (var rpc in new[] { "DropSegment", "DuplicateSegment" })
         {
             Fails("invalid-id", rpc, "segment 999", id => new SegmentRequest { SessionId = id, SegmentId = 999 }, StatusCode.NotFound, "segmentId");
-            Fails("negative-number", rpc, "segment -1", id => new SegmentRequest { SessionId = id, SegmentId = -1 }, StatusCode.NotFound, "segmentId");
+            Bad("negative-number", rpc, "segment -1 (as REST: 400, not 404)", id => new SegmentRequest { SessionId = id, SegmentId = -1 }, "segmentId");
+            Bad("invalid-id", rpc, "segment 0", id => new SegmentRequest { SessionId = id, SegmentId = 0 }, "segmentId");
             Fails("overflowing-number", rpc, "segment 2^63-1", id => new SegmentRequest { SessionId = id, SegmentId = long.MaxValue }, StatusCode.NotFound, "segmentId");
         }
         Bad("unknown-enum", "InjectSegment", "from UNSPECIFIED", id => new InjectSegmentRequest { SessionId = id }, "from");

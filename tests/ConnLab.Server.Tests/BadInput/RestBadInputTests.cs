@@ -25,7 +25,7 @@ public enum Auth
 /// flight, step 0) and the refusal it must get. <c>{id}</c> in the path is the session's id.
 /// </summary>
 public sealed record RestCase(string Category, string Name, string Method, string Path, string? Body, int Status, string Type, string? Field,
-    Auth Auth = Auth.Own, string? ContentType = "application/json");
+    Auth Auth = Auth.Own, string? ContentType = "application/json", bool Chunked = false);
 
 /// <summary>The REST server the matrix runs against: a 64 KiB body limit, 1 KiB payloads, no quota or rate limit in the way.</summary>
 public sealed class RestBadInputServer : IAsyncLifetime
@@ -93,7 +93,7 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
 
     private static readonly (string Route, string Path)[] Reads =
     [
-        ("get", S), ("events", S + "/events"), ("trace.pcap", S + "/trace.pcap"), ("netstat", S + "/netstat"), ("diagram.mmd", S + "/diagram.mmd"),
+        ("get", S), ("events", S + "/events"), ("trace", S + "/trace"), ("trace.pcap", S + "/trace.pcap"), ("netstat", S + "/netstat"), ("diagram.mmd", S + "/diagram.mmd"),
     ];
 
     private static readonly string[] BadIds = ["nosuchsession", new string('z', 300), "%E2%98%83", "a%2Fb"];
@@ -310,6 +310,13 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         {
             list.Add(new(category, $"events?{query}", "GET", S + $"/events?{query}", null, 400, "invalid-request", field));
         }
+        foreach (var (query, category) in new[]
+        {
+            ("from=abc", "wrong-type"), ("from=-1", "negative-number"), ("from=9223372036854775808", "overflowing-number"), ("from=1&from=2", "wrong-type"),
+        })
+        {
+            list.Add(new(category, $"trace?{query}", "GET", S + $"/trace?{query}", null, 400, "invalid-request", "from"));
+        }
 
         // ---- bodies over the server's limit, on routes that read a body and on routes that never do
         foreach (var (route, method, path) in new[]
@@ -321,6 +328,8 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         })
         {
             list.Add(new("huge-body", $"{route} with a {Huge.Length}-octet body", method, path, Huge, 413, "payload-too-large", "body"));
+            // Chunked: no declared length to refuse up front, so the server counts the octets as they come.
+            list.Add(new("huge-body", $"{route} with a {Huge.Length}-octet chunked body", method, path, Huge, 413, "payload-too-large", "body", Chunked: true));
         }
 
         // ---- bodies that are not JSON
@@ -361,10 +370,10 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path.Replace("{id}", id, StringComparison.Ordinal));
         if (c.Body is not null)
         {
-            request.Content = new StringContent(c.Body, Encoding.UTF8);
+            request.Content = c.Chunked ? new StreamContent(new UnknownLengthStream(Encoding.UTF8.GetBytes(c.Body))) : new StringContent(c.Body, Encoding.UTF8);
             request.Content.Headers.ContentType = c.ContentType is null ? null : MediaTypeHeaderValue.Parse(c.ContentType);
             // An oversized body is refused before it is read; 100-continue keeps the client from sending it at all.
-            request.Headers.ExpectContinue = c.Body.Length > KestrelLab.BodyLimit;
+            request.Headers.ExpectContinue = c.Body.Length > KestrelLab.BodyLimit && !c.Chunked;
         }
         request.Headers.Authorization = c.Auth switch
         {
@@ -406,7 +415,7 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         }
         Assert.Equal([400, 401, 403, 404, 409, 413, 415, 429], cases.Select(c => c.Status).Distinct().Order());
         var routes = Mutating.Select(m => m.Route).Concat(Reads.Select(r => r.Route)).Append("create").ToList();
-        Assert.Equal(25, routes.Distinct().Count()); // every route of SessionsApi except the two that take no input (list, scenarios)
+        Assert.Equal(26, routes.Distinct().Count()); // every route of SessionsApi except the two that take no input (list, scenarios)
     }
 
     /// <summary>Everything a refused call must leave as it was: the snapshot JSON (eventCount, step, …), the command log and the sessions.</summary>
@@ -415,4 +424,10 @@ public sealed class RestBadInputTests(RestBadInputServer fixture, ITestOutputHel
         var snapshot = await fixture.Http.GetStringAsync($"/api/sessions/{id}");
         return $"{snapshot} commands={fixture.Server.CommandCount(id)} sessions={fixture.Server.SessionCount}";
     }
+}
+
+/// <summary>A body whose length the client cannot know beforehand, so HttpClient sends it chunked.</summary>
+internal sealed class UnknownLengthStream(byte[] data) : MemoryStream(data)
+{
+    public override bool CanSeek => false;
 }

@@ -19,10 +19,11 @@ export async function launch() {
   });
 }
 
-/** A page that turns console errors and uncaught exceptions into a failed scenario. */
-export async function open(browser, path, { width = 1600, height = 1100 } = {}) {
+/** A page that turns console errors and uncaught exceptions into a failed scenario; before(page) runs before it loads. */
+export async function open(browser, path, { width = 1600, height = 1100, before = null } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
+  await before?.(page);
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
@@ -117,6 +118,19 @@ export async function arrows(page) {
     classes: g.getAttribute('class').split(' ').filter((c) => c !== 'arrow'),
     cross: !!g.querySelector('.cross'),
   })));
+}
+
+/** A REST call from node (not the page): POST with a JSON body, or GET when body is undefined; the parsed answer. */
+export async function api(path, body, token) {
+  const r = await fetch(BASE + path, body === undefined ? {} : {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) {
+    throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  }
+  return r.json();
 }
 
 /** Runs a scenario: prints ok lines, exits 0 on success and 1 with the error otherwise. */

@@ -181,6 +181,8 @@ export class Ladder {
   rows: Row[] = [];
   arrows: Arrow[] = [];
   notes: Note[] = [];
+  /** Grows with every event added (or reset): a view redraws only when it changed. */
+  version = 0;
   private byId = new Map<number, Arrow>();
   private layout: LadderLayout;
 
@@ -208,12 +210,14 @@ export class Ladder {
     this.arrows = [];
     this.notes = [];
     this.byId.clear();
+    this.version++;
   }
 
   add(events: readonly LabEvent[]): void {
     for (const e of events) {
       this.addOne(e);
     }
+    this.version += events.length;
   }
 
   private newRow(e: LabEvent): number {

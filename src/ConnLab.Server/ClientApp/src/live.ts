@@ -1,6 +1,8 @@
 // The one way session updates arrive: SignalR's /hubs/lab. Watch(id, from) answers the snapshot and the events from
 // `from`, then SessionEvents pushes follow. After an automatic reconnect (or a gap) it watches again from the last
 // index + 1; pushes that arrive while a Watch is pending are held and applied after its answer.
+// The first draw does not wait for the hub: REST GET /api/sessions/{id}/trace (the same answer, one consistent read)
+// is fetched while the connection starts, drawn, and the first Watch then resumes from the index after it.
 import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
 import type { LabEvent, Session, SessionEventsMessage, WatchAnswer } from './model';
 import { Trace } from './trace';
@@ -13,12 +15,32 @@ export interface WatchHandlers {
   status(status: LinkStatus, detail?: string): void;
 }
 
+declare global {
+  interface Window {
+    /** The trace request index.html starts for `?session=<id>` before this script has loaded. */
+    connlabTrace?: { id: string; answer: Promise<WatchAnswer | null> };
+  }
+}
+
+/** GET /api/sessions/{id}/trace: the one index.html started for this session (taken once), or a new request; null if refused. */
+async function readTrace(sessionId: string): Promise<WatchAnswer | null> {
+  const early = window.connlabTrace;
+  if (early && early.id === sessionId) {
+    window.connlabTrace = undefined;
+    return early.answer;
+  }
+  const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/trace`);
+  return response.ok ? ((await response.json()) as WatchAnswer) : null;
+}
+
 export class SessionWatch {
   readonly trace = new Trace();
   private connection: HubConnection;
   private held: SessionEventsMessage[] | null = null;
   private stopped = false;
   private watching = false;
+  /** The REST read of the trace, started at once; settles (never rejects) once it has been drawn or has failed. */
+  private first: Promise<void>;
 
   constructor(
     readonly sessionId: string,
@@ -29,6 +51,7 @@ export class SessionWatch {
       .withAutomaticReconnect([0, 500, 1000, 2000, 5000, 5000, 10000])
       .configureLogging(LogLevel.Warning)
       .build();
+    this.first = this.fetchFirst().catch((e: unknown) => console.error('drawing the REST trace failed', e)); // Watch still starts
     this.connection.on('SessionEvents', (m: SessionEventsMessage) => this.onEvents(m));
     this.connection.on('SessionRewound', (s: Session) => this.onRewound(s));
     // Fell too far behind (a slow laptop on shaky Wi-Fi): the server stopped pushing; catch up from where we are.
@@ -59,6 +82,7 @@ export class SessionWatch {
         await this.connection.start();
         performance.mark('connlab:connected');
       }
+      await this.first; // Watch from what the REST read drew, not from 0 again
       await this.watch();
     } catch (e) {
       this.handlers.status('disconnected', (e as Error).message);
@@ -73,6 +97,24 @@ export class SessionWatch {
     await this.connection.stop();
   }
 
+  /**
+   * The trace over REST while the hub connection starts: drawn at once unless a Watch has answered first. Any failure
+   * (a deleted session, a refusal, no network) leaves it to Watch, which reports it.
+   */
+  private async fetchFirst(): Promise<void> {
+    let answer: WatchAnswer | null;
+    try {
+      answer = await readTrace(this.sessionId);
+    } catch {
+      return; // no network: Watch(sessionId, 0) reads it instead
+    }
+    if (answer && this.trace.session === null && !this.stopped) {
+      performance.mark('connlab:fetched');
+      this.trace.watched(answer, 0);
+      this.handlers.changed(answer.events, true);
+    }
+  }
+
   /** Watch (again) from the last index + 1. */
   private async watch(): Promise<void> {
     if (this.watching) {
@@ -84,9 +126,8 @@ export class SessionWatch {
     try {
       const answer = await this.connection.invoke<WatchAnswer>('Watch', this.sessionId, from);
       performance.mark('connlab:watched');
-      const reset = from === 0;
-      this.trace.watched(answer, from);
-      this.handlers.changed(answer.events, reset);
+      const cut = this.trace.watched(answer, from);
+      this.handlers.changed(answer.events, from === 0 || cut);
       this.handlers.status('live');
     } finally {
       const held = this.held ?? [];

@@ -13,13 +13,20 @@ export class Trace {
     return this.events.length;
   }
 
-  /** A Watch answer from fromIndex: drop anything at or after it, then take its events and snapshot. */
-  watched(answer: WatchAnswer, fromIndex: number): void {
-    if (this.events.length > fromIndex) {
-      this.events.length = fromIndex;
+  /**
+   * A Watch answer (or the REST read of the same shape) from fromIndex: drop anything at or after it, then take its
+   * events and snapshot. A session that now has fewer events than we hold was rewound while we were not watching:
+   * its trace is a prefix of ours, so ours is cut to it. Returns true when events were dropped (redraw from scratch).
+   */
+  watched(answer: WatchAnswer, fromIndex: number): boolean {
+    const keep = Math.min(fromIndex, answer.nextIndex);
+    const cut = this.events.length > keep;
+    if (cut) {
+      this.events.length = keep;
     }
     this.append(answer.events);
     this.session = answer.session;
+    return cut;
   }
 
   /**

@@ -43,3 +43,24 @@ test('a rewind cuts the trace at the session event count', () => {
   assert.equal(t.push(all.slice(5, 7), session(7)), 'appended');
   assert.equal(t.nextIndex, 7);
 });
+
+test('drawn from the REST trace, then Watch from its nextIndex: every event once, in order', () => {
+  const all = handshake();
+  const t = new Trace();
+  // GET /api/sessions/{id}/trace while the hub connection starts
+  t.watched({ session: session(4), events: all.slice(0, 4), nextIndex: 4 }, 0);
+  // Watch(id, 4) answers what happened meanwhile; a push queued behind it overlaps
+  assert.equal(t.watched({ session: session(6), events: all.slice(4, 6), nextIndex: 6 }, t.nextIndex), false);
+  assert.equal(t.push(all.slice(5, 8), session(8)), 'appended');
+  assert.deepEqual(t.events.map((e) => e.index), [0, 1, 2, 3, 4, 5, 6, 7]);
+});
+
+test('a Watch answer with fewer events than we hold (rewound meanwhile) cuts the trace to it', () => {
+  const all = handshake();
+  const t = new Trace();
+  t.watched({ session: session(8), events: all.slice(0, 8), nextIndex: 8 }, 0);
+  assert.equal(t.watched({ session: session(5), events: [], nextIndex: 5 }, t.nextIndex), true);
+  assert.equal(t.nextIndex, 5);
+  assert.equal(t.push(all.slice(5, 7), session(7)), 'appended');
+  assert.deepEqual(t.events.map((e) => e.index), [0, 1, 2, 3, 4, 5, 6]);
+});

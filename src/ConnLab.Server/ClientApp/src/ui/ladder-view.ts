@@ -19,6 +19,9 @@ export class LadderView {
   private nowMs = 0;
   private highlighted = -1;
   private hidden: number | null = null;
+  /** What the rows on screen were drawn from; draw() skips a redraw that would be the same. */
+  private drawn = '';
+  private lanesKey = '';
 
   constructor() {
     this.heads = h('div', { class: 'ladder-heads', 'aria-hidden': 'true' });
@@ -43,7 +46,10 @@ export class LadderView {
       h('h2', { id: 'ladder-title' }, 'Ladder'), this.heads, this.scroller);
   }
 
-  /** Shows a trace: draws the visible band and, when following, scrolls to the present. */
+  /**
+   * Shows a trace. The page calls update() (sizes only), then scroll() and draw() once every panel has been updated,
+   * so a frame costs one forced layout (for the scroll) however many panels changed.
+   */
   update(ladder: Ladder, session: Session): void {
     this.ladder = ladder;
     this.nowMs = session.timeMs;
@@ -55,26 +61,37 @@ export class LadderView {
       this.heads.replaceChildren(h('span', {}, `client ${c.address}:${c.port}`), h('span', {}, `server ${s.address}:${s.port}`));
     }
     const height = Math.ceil(ladder.height);
-    this.svgEl.setAttribute('viewBox', `0 0 ${WIDTH} ${height}`);
-    this.svgEl.style.aspectRatio = `${WIDTH} / ${height}`;
-    const lanes = this.svgEl.querySelector('g.lanes') as SVGGElement;
-    const { clientX, serverX } = defaultLayout;
-    lanes.innerHTML = `<line class="lane client" x1="${clientX}" y1="0" x2="${clientX}" y2="${height}"/>` +
-      `<line class="lane server" x1="${serverX}" y1="0" x2="${serverX}" y2="${height}"/>` +
-      `<line class="now" x1="${clientX - 40}" x2="${serverX + 40}" y1="${ladder.nowY}" y2="${ladder.nowY}"/>`;
-    this.svgEl.setAttribute('aria-label', `Ladder diagram: ${ladder.arrows.length} segments; ${ladder.arrows.filter((a) => a.fate === 'in-flight').length} in flight`);
-    if (this.follow) {
+    const lanesKey = `${height}|${ladder.nowY}`;
+    if (lanesKey !== this.lanesKey) {
+      this.lanesKey = lanesKey;
+      this.svgEl.setAttribute('viewBox', `0 0 ${WIDTH} ${height}`);
+      this.svgEl.style.aspectRatio = `${WIDTH} / ${height}`;
+      const lanes = this.svgEl.querySelector('g.lanes') as SVGGElement;
+      const { clientX, serverX } = defaultLayout;
+      lanes.innerHTML = `<line class="lane client" x1="${clientX}" y1="0" x2="${clientX}" y2="${height}"/>` +
+        `<line class="lane server" x1="${serverX}" y1="0" x2="${serverX}" y2="${height}"/>` +
+        `<line class="now" x1="${clientX - 40}" x2="${serverX + 40}" y1="${ladder.nowY}" y2="${ladder.nowY}"/>`;
+    }
+    let inFlight = 0;
+    for (const a of ladder.arrows) {
+      inFlight += a.fate === 'in-flight' ? 1 : 0;
+    }
+    const label = `Ladder diagram: ${ladder.arrows.length} segments; ${inFlight} in flight`;
+    if (this.svgEl.getAttribute('aria-label') !== label) {
+      this.svgEl.setAttribute('aria-label', label);
+    }
+  }
+
+  /** When following the present, scrolls to it (after update(); forces the frame's layout). */
+  scroll(): void {
+    if (this.follow && this.ladder) {
       this.scroller.scrollTop = this.scroller.scrollHeight;
     }
-    this.draw();
   }
 
   /** Predict mode: the segment whose flags, seq and ack stay hidden (a placeholder label) until guessed; null for none. */
   hide(segmentId: number | null): void {
-    if (this.hidden !== segmentId) {
-      this.hidden = segmentId;
-      this.draw();
-    }
+    this.hidden = segmentId; // drawn by the draw() that follows
   }
 
   /** Scrolls to the row of a trace index and marks it. */
@@ -94,7 +111,8 @@ export class LadderView {
     return w / WIDTH;
   }
 
-  private draw(): void {
+  /** Draws the rows on screen (and OVERSCAN around them), unless that is what is drawn already. */
+  draw(): void {
     const ladder = this.ladder;
     if (!ladder) {
       return;
@@ -102,6 +120,11 @@ export class LadderView {
     const scale = this.scale();
     const y0 = this.scroller.scrollTop / scale - OVERSCAN;
     const y1 = (this.scroller.scrollTop + (this.scroller.clientHeight || 600)) / scale + OVERSCAN;
+    const key = `${ladder.version}|${Math.floor(y0)}|${Math.ceil(y1)}|${this.nowMs}|${this.hidden}|${this.highlighted}`;
+    if (key === this.drawn) {
+      return;
+    }
+    this.drawn = key;
     const parts: string[] = [];
     const { clientX, serverX } = defaultLayout;
     // Time of each row on the left, once per distinct time.

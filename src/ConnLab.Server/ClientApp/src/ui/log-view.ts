@@ -17,6 +17,8 @@ export class LogView {
   private last = -1;
   private count = -1;
   private hidden: number | null = null;
+  private rh = 0;
+  private pending = false;
 
   constructor(private onPick: (index: number) => void) {
     this.spacer = h('div', { class: 'log-spacer' });
@@ -34,6 +36,7 @@ export class LogView {
     });
     this.root = h('section', { class: 'panel log-panel', 'aria-labelledby': 'log-title' },
       h('h2', { id: 'log-title' }, 'Event log'), this.scroller);
+    window.addEventListener('resize', () => (this.rh = 0)); // presenter mode changes --log-row and sends a resize
   }
 
   private pick(e: Event): void {
@@ -43,25 +46,41 @@ export class LogView {
     }
   }
 
+  /** The row height, read from the stylesheet once (and again after a resize). */
   private rowHeight(): number {
-    return Number.parseFloat(getComputedStyle(this.scroller).getPropertyValue('--log-row')) || 48;
+    if (!this.rh) {
+      this.rh = Number.parseFloat(getComputedStyle(this.scroller).getPropertyValue('--log-row')) || 48;
+    }
+    return this.rh;
   }
 
-  /** Shows the trace; the events of segment <hidden> (predict mode) without what would give the answer away. */
+  /**
+   * Shows the trace; the events of segment <hidden> (predict mode) without what would give the answer away. Sizes
+   * only: the page then calls scroll() and draw(), after every panel's update (one forced layout per frame).
+   */
   update(events: readonly LabEvent[], hidden: number | null = null): void {
     const rehide = hidden !== this.hidden;
     this.hidden = hidden;
     this.events = events;
-    const rh = this.rowHeight();
-    this.spacer.style.height = `${events.length * rh}px`;
-    if (this.follow) {
-      this.scroller.scrollTop = this.scroller.scrollHeight;
+    const height = `${events.length * this.rowHeight()}px`;
+    if (this.spacer.style.height !== height) {
+      this.spacer.style.height = height;
     }
-    this.draw(rehide || events.length !== this.count);
+    this.pending ||= rehide || events.length !== this.count;
     this.count = events.length;
   }
 
-  private draw(force: boolean): void {
+  /** When following the present, scrolls to it. */
+  scroll(): void {
+    if (this.follow) {
+      this.scroller.scrollTop = this.scroller.scrollHeight;
+    }
+  }
+
+  /** Draws the rows on screen (and OVERSCAN around them) if they or the trace changed. */
+  draw(force = false): void {
+    force ||= this.pending;
+    this.pending = false;
     const rh = this.rowHeight();
     const height = this.scroller.clientHeight || 400;
     const first = Math.max(0, Math.floor(this.scroller.scrollTop / rh) - OVERSCAN);

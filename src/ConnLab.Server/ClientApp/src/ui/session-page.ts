@@ -132,6 +132,11 @@ export function sessionPage(id: string, host: PageHost, options: SessionPageOpti
     log.update(events, hidden);
     listener.update(session);
     controls?.update(session, hidden);
+    // Every panel has written; now one layout for both scrollers, then only the rows on screen are drawn.
+    ladderView.scroll();
+    log.scroll();
+    ladderView.draw();
+    log.draw();
     const c = window.connlab!;
     c.renders++;
     if (c.renderWorkMs.length < 100_000) {
@@ -192,7 +197,18 @@ export function sessionPage(id: string, host: PageHost, options: SessionPageOpti
     }
   };
   document.addEventListener('keydown', onKey);
-  void watch.start();
+  // The hub connection starts once the first frame is out: setting it up is main-thread work that a first draw from
+  // the REST trace (often there already) need not wait for. Watch waits for that read anyway. (A hidden tab has no
+  // frames, hence the timeout.)
+  let started = false;
+  const connect = () => {
+    if (!started) {
+      started = true;
+      void watch.start();
+    }
+  };
+  requestAnimationFrame(() => setTimeout(connect, 0));
+  setTimeout(connect, 250);
   return Object.assign(page, {
     async dispose() {
       document.removeEventListener('keydown', onKey);
