@@ -1,7 +1,7 @@
 using ConnLab.Bench;
 using ConnLab.Server.Load;
 
-// dotnet run -c Release --project bench/ConnLab.Server.Load -- [memory|writer|rest|grpc|grpc-watch|signalr|soak|all] [seconds] [--async]
+// dotnet run -c Release --project bench/ConnLab.Server.Load -- [memory|startup [runs]|writer|rest|grpc|grpc-watch|signalr|soak|all] [seconds] [--async]
 var mode = args.Length > 0 ? args[0] : "all";
 if (mode == "grpc-watch")
 {
@@ -19,6 +19,7 @@ var durable = !args.Contains("--async");
 var harnesses = new (string Name, Func<Task> Run)[]
 {
     ("memory", MemoryLoad.RunAsync),
+    ("startup", () => MemoryLoad.StartupAsync(runs: args.Length > 1 && int.TryParse(args[1], out var runs) ? runs : 5)),
     ("writer", () => WriterLoad.RunAsync(rows: 200_000)),
     ("rest", () => RestLoad.RunAsync(concurrency: 64, TimeSpan.FromSeconds(seconds), durable)),
     ("grpc", () => GrpcLoad.RunAsync(streams: 64, TimeSpan.FromSeconds(seconds), durable)),

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using ConnLab.Server.Sessions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ConnLab.Server.Tests;
 
@@ -95,5 +97,50 @@ public sealed class PersistenceTests
         }
         using var second = new LabFactory(path);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await second.CreateClient().GetAsync($"/api/sessions/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_session_requested_before_its_restore_replay_is_served_as_it_was()
+    {
+        // With the background preload off, a restarted session stays unreplayed until its first request: that request
+        // (reads, the trace, a command with the old token) must see exactly what the first server had, never a 404.
+        var path = Path.Combine(Path.GetTempPath(), $"connlab-lazy-{Guid.NewGuid():N}.db");
+        string id, token, snapshot, events;
+        using (var first = new LabFactory(path))
+        {
+            (id, token, snapshot, events) = await Drive(first);
+        }
+        using var second = new LabFactory(path, new() { ["ConnLab:PreloadStoredSessions"] = "false" });
+        var service = second.Services.GetRequiredService<LabService>();
+        Assert.False(service.Find(id)!.IsLoaded, "not replayed before its first use");
+        var reads = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Snapshot(second, id))); // concurrent first uses replay it once
+        Assert.All(reads, read => Assert.Equal(snapshot, read));
+        Assert.Equal(events, await AllEvents(second, id));
+        var lab = second.Lab().Attach(id, token);
+        await lab.Ok("/step", new { count = 1 });
+        Assert.Null(service.Find(id)!.Problem);
+    }
+
+    [Fact]
+    public async Task Restored_sessions_are_replayed_in_the_background_after_start()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"connlab-preload-{Guid.NewGuid():N}.db");
+        var ids = new List<string>();
+        using (var first = new LabFactory(path))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                ids.Add((await Drive(first)).Id);
+            }
+        }
+        using var second = new LabFactory(path);
+        _ = second.CreateClient(); // starts the server
+        var service = second.Services.GetRequiredService<LabService>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!ids.All(id => service.Find(id)!.IsLoaded) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.All(ids, id => Assert.True(service.Find(id)!.IsLoaded && service.Find(id)!.Problem is null, id));
     }
 }

@@ -23,7 +23,10 @@ public static class LabHosting
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<LabMetrics>();
-        services.AddDbContextFactory<LabDb>(o => o.UseSqlite(builder.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db"));
+        services.AddDbContextFactory<LabDb>(o => o.UseSqlite(builder.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db")
+            // The check that the model has no changes without a migration runs in the tests (MigrationTests), not on
+            // every start: it builds the design-time model and the snapshot's and diffs them.
+            .ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning)));
         services.AddSingleton<TraceStore>();
         services.AddSingleton<TraceWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<TraceWriter>());
@@ -106,7 +109,7 @@ public static class LabHosting
         return builder;
     }
 
-    /// <summary>Restores stored sessions, then maps the API, Swagger UI, the dashboard page and /healthz.</summary>
+    /// <summary>Registers stored sessions (replayed once the server answers), then maps the API, Swagger UI, the dashboard page and /healthz.</summary>
     public static async Task<WebApplication> UseConnLabAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -173,7 +176,30 @@ public static class LabHosting
         app.Services.GetRequiredService<Hubs.LabBroadcaster>(); // subscribe before the first command
         app.Services.GetRequiredService<Hubs.WorkshopBroadcaster>();
         app.Lifetime.ApplicationStarted.Register(() => LogWhereEverythingIs(app));
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value.PreloadStoredSessions)
+        {
+            // Once the server answers: replaying every stored session must not hold up the first answer.
+            app.Lifetime.ApplicationStarted.Register(() => _ = PreloadAsync(app));
+        }
         return app;
+    }
+
+    private static async Task PreloadAsync(WebApplication app)
+    {
+        try
+        {
+            await Task.Yield(); // off the ApplicationStarted callback
+            await app.Services.GetRequiredService<LabService>().PreloadRestoredAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // a failed preload leaves the sessions to replay on first use, as after an eviction
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            StartupLog.PreloadFailed(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab"), ex);
+        }
     }
 
     /// <summary>gRPC calls are held to <c>MaxReceiveMessageSize</c> per message instead of Kestrel's request body limit.</summary>
@@ -206,6 +232,9 @@ internal static partial class StartupLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "ConnLab is listening on {Url}: dashboard at /, Swagger UI at /swagger, health at /healthz")]
     public static partial void Listening(ILogger log, string url);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Replaying the restored sessions in the background stopped; the rest replay on their first use")]
+    public static partial void PreloadFailed(ILogger log, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trace store: SQLite file {Path}")]
     public static partial void Store(ILogger log, string path);

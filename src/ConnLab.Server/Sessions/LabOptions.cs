@@ -26,6 +26,12 @@ public sealed class LabOptions
     public int MaxStepsPerCommand { get; set; } = 100_000;
     /// <summary>Minutes without a command after which a session leaves memory (it stays in the database and reloads on access).</summary>
     public int IdleTtlMinutes { get; set; } = 120;
+    /// <summary>
+    /// After start, replay every stored session in the background (true), or each only on its first use (false: less
+    /// memory after a restart with many idle sessions, and a replay mismatch is logged only then). Either way the server
+    /// answers before the replays, and a request for a session not replayed yet replays it first.
+    /// </summary>
+    public bool PreloadStoredSessions { get; set; } = true;
     /// <summary>Requests per minute one client address may make.</summary>
     public int RequestsPerMinutePerClient { get; set; } = 600;
     /// <summary>Answer a command only once its commands and events are on disk (group-committed); false answers at once.</summary>

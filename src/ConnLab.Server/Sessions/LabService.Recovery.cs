@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ConnLab.Engine.Export;
 using ConnLab.Engine.Lab;
 using ConnLab.Server.Persistence;
@@ -7,25 +8,55 @@ namespace ConnLab.Server.Sessions;
 public sealed partial class LabService
 {
     /// <summary>
-    /// Restores every stored session at start-up by replaying its command log, and checks the replay against the
-    /// stored trace event by event. A mismatch is logged as an error and the session marked, never silently fixed.
+    /// Registers every stored session at start-up, not yet in memory, exactly as an evicted one: the first request for
+    /// it replays it from its command log under its gate (<see cref="WithSessionAsync{T}"/>), so it is never missing or
+    /// half-built. The replays themselves run after the server answers (<see cref="PreloadRestoredAsync"/>): a restart
+    /// with many long sessions no longer waits for all of them before its first answer.
     /// </summary>
     public async Task RestoreAsync(CancellationToken ct)
     {
         var rows = await _store.ListAsync(ct).ConfigureAwait(false);
         _nextKey = Math.Max(_nextKey, await _store.MaxKeyAsync(ct).ConfigureAwait(false));
-        var restored = 0;
         foreach (var row in rows)
         {
             var host = new SessionHost(row.Id, row.Name, row.Owner, row.TokenHash,
                 DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAtMs), null!) { Key = row.Key };
             host.Evict();
-            await LoadIntoAsync(host, row, ct).ConfigureAwait(false);
             _sessions[host.Id] = host;
-            restored++;
+            _toPreload.Enqueue((host, row));
         }
-        LogRestored(restored);
+        LogRegistered(rows.Count);
     }
+
+    /// <summary>
+    /// Replays the sessions <see cref="RestoreAsync"/> registered that no request has loaded (or deleted) meanwhile,
+    /// one at a time under each one's gate, and checks each replay against the stored trace event by event. A mismatch
+    /// is logged as an error and the session marked, never silently fixed.
+    /// </summary>
+    public async Task PreloadRestoredAsync(CancellationToken ct)
+    {
+        var loaded = 0;
+        while (_toPreload.TryDequeue(out var next))
+        {
+            var (host, row) = next;
+            await host.Gate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                if (!host.Deleted && !host.IsLoaded)
+                {
+                    await LoadIntoAsync(host, row, ct).ConfigureAwait(false);
+                    loaded++;
+                }
+            }
+            finally
+            {
+                host.Gate.Release();
+            }
+        }
+        LogRestored(loaded);
+    }
+
+    private readonly ConcurrentQueue<(SessionHost Host, SessionRow Row)> _toPreload = new();
 
     /// <summary>Drops sessions idle longer than the TTL from memory; they reload from the store on their next use.</summary>
     public async Task<int> EvictIdleAsync(CancellationToken ct)
@@ -57,7 +88,7 @@ public sealed partial class LabService
 
     private async Task ReloadAsync(SessionHost host, CancellationToken ct)
     {
-        var row = (await _store.ListAsync(ct).ConfigureAwait(false)).FirstOrDefault(r => r.Key == host.Key)
+        var row = await _store.FindAsync(host.Key, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"session {host.Id} is missing from the store");
         await LoadIntoAsync(host, row, ct).ConfigureAwait(false);
     }
@@ -97,7 +128,10 @@ public sealed partial class LabService
         return replayed.Count == stored.Count ? null : n;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Count} sessions from the trace store")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Count} sessions from the trace store (each replays on its first use, or in the background)")]
+    private partial void LogRegistered(int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Count} restored sessions in the background")]
     private partial void LogRestored(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Evicted {Count} idle sessions from memory")]

@@ -31,17 +31,19 @@ public sealed partial class WorkshopService
     private readonly Lock _gate = new();
     private readonly LabService _lab;
     private readonly IDbContextFactory<LabDb> _db;
+    private readonly TraceStore _store;
     private readonly LabOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<WorkshopService> _log;
 
     /// <summary>Creates the service.</summary>
-    public WorkshopService(LabService lab, IDbContextFactory<LabDb> db, IOptions<LabOptions> options, TimeProvider clock, ILogger<WorkshopService> log)
+    public WorkshopService(LabService lab, IDbContextFactory<LabDb> db, TraceStore store, IOptions<LabOptions> options, TimeProvider clock, ILogger<WorkshopService> log)
     {
         ArgumentNullException.ThrowIfNull(lab);
         ArgumentNullException.ThrowIfNull(options);
         _lab = lab;
         _db = db;
+        _store = store;
         _options = options.Value;
         _clock = clock;
         _log = log;
@@ -286,10 +288,8 @@ public sealed partial class WorkshopService
     /// <summary>Loads stored workshops (after <see cref="LabService.RestoreAsync"/>): closed ones' sandboxes stay read-only.</summary>
     public async Task RestoreAsync(CancellationToken ct)
     {
-        await using var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var rows = await db.Workshops.AsNoTracking().ToListAsync(ct).ConfigureAwait(false);
-        var students = (await db.WorkshopStudents.AsNoTracking().OrderBy(s => s.JoinedAtMs).ToListAsync(ct).ConfigureAwait(false))
-            .ToLookup(s => s.WorkshopId);
+        var (rows, studentRows) = await _store.ListWorkshopsAsync(ct).ConfigureAwait(false);
+        var students = studentRows.ToLookup(s => s.WorkshopId);
         foreach (var row in rows)
         {
             var workshop = Workshop.From(row);
