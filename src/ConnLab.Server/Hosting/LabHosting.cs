@@ -181,7 +181,30 @@ public static class LabHosting
             // Once the server answers: replaying every stored session must not hold up the first answer.
             app.Lifetime.ApplicationStarted.Register(() => _ = PreloadAsync(app));
         }
+        // Start-up runs no EF Core machinery; building its model and query pipeline (about a second of CPU) happens here,
+        // a moment after the server answers (the first requests go first), instead of inside the first workshop request.
+        app.Lifetime.ApplicationStarted.Register(() => _ = WarmUpEfCoreAsync(app));
         return app;
+    }
+
+    private static async Task WarmUpEfCoreAsync(WebApplication app)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            var factory = app.Services.GetRequiredService<IDbContextFactory<Persistence.LabDb>>();
+            await using var db = await factory.CreateDbContextAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            _ = await db.Workshops.AsNoTracking().Select(w => w.Id).FirstOrDefaultAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // a failed warm-up only means the first workshop request pays for it, as it would anyway
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            StartupLog.WarmUpFailed(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab"), ex);
+        }
     }
 
     private static async Task PreloadAsync(WebApplication app)
@@ -235,6 +258,9 @@ internal static partial class StartupLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Replaying the restored sessions in the background stopped; the rest replay on their first use")]
     public static partial void PreloadFailed(ILogger log, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warming up EF Core after start-up failed; the first request that needs it pays instead")]
+    public static partial void WarmUpFailed(ILogger log, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trace store: SQLite file {Path}")]
     public static partial void Store(ILogger log, string path);
