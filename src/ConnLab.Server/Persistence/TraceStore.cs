@@ -16,14 +16,36 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
 
     private string ConnectionString => configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db";
 
-    /// <summary>Creates or migrates the database and turns on write-ahead logging.</summary>
+    /// <summary>
+    /// Creates or migrates the database, turns on write-ahead logging, and folds what a previous run left in the
+    /// journal (so that restoring many sessions does not scan it once each).
+    /// </summary>
     public async Task MigrateAsync(CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct).ConfigureAwait(false);
-        await db.Database.MigrateAsync(ct).ConfigureAwait(false);
-        // WAL: readers never block the writer; synchronous=NORMAL is durable across a process kill (not power loss).
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct).ConfigureAwait(false);
+        await using (var db = await contexts.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            await db.Database.MigrateAsync(ct).ConfigureAwait(false);
+            // WAL: readers never block the writer; synchronous=NORMAL is durable across a process kill (not power loss).
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct).ConfigureAwait(false);
+        }
+        await using var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        if (TraceJournal.Count(connection) > 0)
+        {
+            try
+            {
+                TraceJournal.Fold(connection);
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is SQLiteBusy or SQLiteLocked or SQLiteFull)
+            {
+                // Locked or full: the journal stays readable as it is, and the writer folds it once it can.
+            }
+        }
     }
+
+    private const int SQLiteBusy = 5;
+    private const int SQLiteLocked = 6;
+    private const int SQLiteFull = 13;
 
     /// <summary>True if the database answers.</summary>
     public async Task<bool> PingAsync(CancellationToken ct)
@@ -46,16 +68,26 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
         return await db.Sessions.AsNoTracking().OrderBy(s => s.Key).ToListAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>One session with its log and trace, read with plain data readers (a trace can be 100,000 rows).</summary>
+    /// <summary>
+    /// One session with its log and trace, read with plain data readers (a trace can be 100,000 rows): its folded
+    /// rows, then its rows still in the journal (which always come after them), in one read transaction so that a
+    /// fold in between can neither hide nor repeat a row.
+    /// </summary>
     public async Task<StoredSession?> LoadAsync(SessionRow row, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(row);
         await using var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
+        // Deferred: a plain BEGIN, whose read snapshot starts at the first SELECT and takes no write lock.
+        await using var snapshot = connection.BeginTransaction(deferred: true);
         var commands = new List<CommandRecord>();
-        await using (var c = connection.CreateCommand())
+        foreach (var sql in (string[])[
+            "SELECT Json FROM Commands WHERE SessionKey = $k ORDER BY Seq",
+            "SELECT Json FROM Journal WHERE SessionKey = $k AND Seq IS NOT NULL ORDER BY Seq"])
         {
-            c.CommandText = "SELECT Json FROM Commands WHERE SessionKey = $k ORDER BY Seq";
+            await using var c = connection.CreateCommand();
+            c.Transaction = snapshot;
+            c.CommandText = sql;
             c.Parameters.AddWithValue("$k", row.Key);
             await using var r = await c.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
@@ -64,9 +96,13 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
             }
         }
         var events = new List<byte[]>();
-        await using (var c = connection.CreateCommand())
+        foreach (var sql in (string[])[
+            "SELECT Data FROM Events WHERE SessionKey = $k ORDER BY Idx",
+            "SELECT Data FROM Journal WHERE SessionKey = $k AND Idx IS NOT NULL ORDER BY Idx"])
         {
-            c.CommandText = "SELECT Data FROM Events WHERE SessionKey = $k ORDER BY Idx";
+            await using var c = connection.CreateCommand();
+            c.Transaction = snapshot;
+            c.CommandText = sql;
             c.Parameters.AddWithValue("$k", row.Key);
             await using var r = await c.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
