@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Threading.Channels;
 using ConnLab.Engine.Export;
 using ConnLab.Engine.Lab;
@@ -13,24 +14,57 @@ public abstract record WriteOp
 {
     internal TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     internal abstract int Rows { get; }
+
+    /// <summary>The journal rows of this write, encoded by <see cref="TraceWriter.Enqueue"/> on the caller's thread.</summary>
+    internal JournalEntry[] Journal { get; private set; } = [];
+
+    internal void Encode() => Journal = EncodeJournal();
+
+    private protected virtual JournalEntry[] EncodeJournal() => [];
+
+    /// <summary>
+    /// One journal row per command, the last also carrying the events the write produced (one <see cref="EventChunk"/>
+    /// keyed by the first event's index), or one row of events alone for a write without commands.
+    /// </summary>
+    private protected static JournalEntry[] Entries(long key, int firstSeq, IReadOnlyList<CommandRecord> commands, IReadOnlyList<LabEvent> events)
+    {
+        var entries = new JournalEntry[Math.Max(commands.Count, events.Count > 0 ? 1 : 0)];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var hasCommand = i < commands.Count;
+            var hasEvents = i == entries.Length - 1 && events.Count > 0;
+            entries[i] = new JournalEntry(key,
+                hasCommand ? firstSeq + i : null,
+                hasCommand ? CommandCodec.Serialize(commands[i]) : null,
+                hasEvents ? events[0].Index : null,
+                hasEvents ? EventChunk.Encode(events) : null);
+        }
+        return entries;
+    }
 }
+
+/// <summary>One row for the journal, encoded.</summary>
+internal readonly record struct JournalEntry(long Key, int? Seq, string? Json, long? Idx, byte[]? Data);
 
 /// <summary>A new session with its first commands and events.</summary>
 public sealed record CreateSessionOp(SessionRow Row, IReadOnlyList<CommandRecord> Commands, IReadOnlyList<LabEvent> Events) : WriteOp
 {
     internal override int Rows => 2 + Commands.Count;
+    private protected override JournalEntry[] EncodeJournal() => Entries(Row.Key, 0, Commands, Events);
 }
 
 /// <summary>Commands and events appended to a session.</summary>
 public sealed record AppendOp(long Key, int FirstSeq, IReadOnlyList<CommandRecord> Commands, IReadOnlyList<LabEvent> Events) : WriteOp
 {
     internal override int Rows => 1 + Commands.Count;
+    private protected override JournalEntry[] EncodeJournal() => Entries(Key, FirstSeq, Commands, Events);
 }
 
 /// <summary>A session's whole log and trace replaced (after a rewind).</summary>
 public sealed record ReplaceOp(long Key, IReadOnlyList<CommandRecord> Commands, IReadOnlyList<LabEvent> Events) : WriteOp
 {
     internal override int Rows => 3 + Commands.Count;
+    private protected override JournalEntry[] EncodeJournal() => Entries(Key, 0, Commands, Events);
 }
 
 /// <summary>A session removed with its rows.</summary>
@@ -78,6 +112,9 @@ public sealed partial class TraceWriter : BackgroundService
     public Task Enqueue(WriteOp op)
     {
         ArgumentNullException.ThrowIfNull(op);
+        // Serialising commands and encoding events here, on the many callers' threads, leaves the one writer thread
+        // only the binding and the commit.
+        op.Encode();
         Interlocked.Increment(ref _depth);
         if (!_queue.Writer.TryWrite(op))
         {
@@ -151,6 +188,7 @@ public sealed partial class TraceWriter : BackgroundService
                     {
                         journaled += sql.Apply(op);
                     }
+                    sql.Flush();
                     tx.Commit();
                 }
                 journal = Math.Max(0, journal + journaled);
@@ -243,7 +281,10 @@ public sealed partial class TraceWriter : BackgroundService
     private sealed class Statements : IDisposable
     {
         private readonly SqliteCommand _insertSession;
-        private readonly SqliteCommand _journal;
+        /// <summary>Most journal rows one INSERT statement carries.</summary>
+        private const int MaxRowsPerInsert = 64;
+        private readonly SqliteCommand[] _inserts; // [n]: an INSERT of 2^n journal rows
+        private readonly List<JournalEntry> _pending = [];
         private readonly SqliteCommand _deleteJournal;
         private readonly SqliteCommand _deleteCommands;
         private readonly SqliteCommand _deleteEvents;
@@ -255,17 +296,26 @@ public sealed partial class TraceWriter : BackgroundService
             _insertSession = Prepare(connection,
                 "INSERT INTO Sessions (Key, Id, Name, Owner, TokenHash, ConfigJson, CreatedAtMs) VALUES ($k, $id, $name, $owner, $hash, $config, $at)",
                 "$k", "$id", "$name", "$owner", "$hash", "$config", "$at");
-            _journal = Prepare(connection, "INSERT INTO Journal (SessionKey, Seq, Json, Idx, Data) VALUES ($k, $seq, $json, $idx, $data)",
-                "$k", "$seq", "$json", "$idx", "$data");
+            _inserts = new SqliteCommand[BitOperations.Log2(MaxRowsPerInsert) + 1];
+            for (var n = 0; n < _inserts.Length; n++)
+            {
+                var rows = Enumerable.Range(0, 1 << n).ToList();
+                _inserts[n] = Prepare(connection,
+                    "INSERT INTO Journal (SessionKey, Seq, Json, Idx, Data) VALUES " +
+                        string.Join(", ", rows.Select(r => $"($k{r}, $s{r}, $j{r}, $i{r}, $d{r})")),
+                    [.. rows.SelectMany(r => (string[])[$"$k{r}", $"$s{r}", $"$j{r}", $"$i{r}", $"$d{r}"])]);
+            }
             _deleteJournal = Prepare(connection, "DELETE FROM Journal WHERE SessionKey = $k", "$k");
             _deleteCommands = Prepare(connection, "DELETE FROM Commands WHERE SessionKey = $k", "$k");
             _deleteEvents = Prepare(connection, "DELETE FROM Events WHERE SessionKey = $k", "$k");
             _deleteSession = Prepare(connection, "DELETE FROM Sessions WHERE Key = $k", "$k");
-            _all = [_insertSession, _journal, _deleteJournal, _deleteCommands, _deleteEvents, _deleteSession];
+            _all = [.. _inserts, _insertSession, _deleteJournal, _deleteCommands, _deleteEvents, _deleteSession];
         }
 
+        /// <summary>Starts a batch: its statements join <paramref name="tx"/>, and nothing of a failed batch is left buffered.</summary>
         public void Enlist(SqliteTransaction tx)
         {
+            _pending.Clear();
             foreach (var c in _all)
             {
                 c.Transaction = tx;
@@ -273,21 +323,28 @@ public sealed partial class TraceWriter : BackgroundService
         }
 
         /// <summary>Applies a write; returns how many rows it added to the journal (negative if it removed more).</summary>
+        /// <remarks>Journal rows are buffered and inserted many per statement by <see cref="Flush"/>, which runs before
+        /// anything that deletes journal rows, so a batch's statements keep its order.</remarks>
         public int Apply(WriteOp op)
         {
             switch (op)
             {
                 case CreateSessionOp c:
                     Run(_insertSession, c.Row.Key, c.Row.Id, c.Row.Name, c.Row.Owner, c.Row.TokenHash, c.Row.ConfigJson, c.Row.CreatedAtMs);
-                    return Journal(c.Row.Key, 0, c.Commands, c.Events);
+                    _pending.AddRange(c.Journal);
+                    return c.Journal.Length;
                 case AppendOp a:
-                    return Journal(a.Key, a.FirstSeq, a.Commands, a.Events);
+                    _pending.AddRange(a.Journal);
+                    return a.Journal.Length;
                 case ReplaceOp r:
+                    Flush();
                     var removed = Run(_deleteJournal, r.Key);
                     Run(_deleteCommands, r.Key);
                     Run(_deleteEvents, r.Key);
-                    return Journal(r.Key, 0, r.Commands, r.Events) - removed;
+                    _pending.AddRange(r.Journal);
+                    return r.Journal.Length - removed;
                 case DeleteOp d:
+                    Flush();
                     removed = Run(_deleteJournal, d.Key);
                     Run(_deleteCommands, d.Key);
                     Run(_deleteEvents, d.Key);
@@ -299,23 +356,34 @@ public sealed partial class TraceWriter : BackgroundService
         }
 
         /// <summary>
-        /// One journal row per command, the last also carrying the events the write produced (one <see cref="EventChunk"/>
-        /// keyed by the first event's index), or one row of events alone for a write without commands.
+        /// Inserts the buffered journal rows, <see cref="MaxRowsPerInsert"/> at most per statement: one multi-row
+        /// INSERT per power of two in their count, each prepared once.
         /// </summary>
-        private int Journal(long key, int firstSeq, IReadOnlyList<CommandRecord> commands, IReadOnlyList<LabEvent> events)
+        public void Flush()
         {
-            var rows = Math.Max(commands.Count, events.Count > 0 ? 1 : 0);
-            for (var i = 0; i < rows; i++)
+            var at = 0;
+            while (at < _pending.Count)
             {
-                var hasCommand = i < commands.Count;
-                var hasEvents = i == rows - 1 && events.Count > 0;
-                Run(_journal, key,
-                    hasCommand ? firstSeq + i : DBNull.Value,
-                    hasCommand ? CommandCodec.Serialize(commands[i]) : DBNull.Value,
-                    hasEvents ? events[0].Index : DBNull.Value,
-                    hasEvents ? EventChunk.Encode(events) : DBNull.Value);
+                var size = MaxRowsPerInsert;
+                while (size > _pending.Count - at)
+                {
+                    size >>= 1;
+                }
+                var insert = _inserts[BitOperations.Log2((uint)size)];
+                for (var r = 0; r < size; r++)
+                {
+                    var (key, seq, json, idx, data) = _pending[at + r];
+                    var p = r * 5;
+                    insert.Parameters[p].Value = key;
+                    insert.Parameters[p + 1].Value = seq is { } s ? s : DBNull.Value;
+                    insert.Parameters[p + 2].Value = (object?)json ?? DBNull.Value;
+                    insert.Parameters[p + 3].Value = idx is { } i ? i : DBNull.Value;
+                    insert.Parameters[p + 4].Value = (object?)data ?? DBNull.Value;
+                }
+                insert.ExecuteNonQuery();
+                at += size;
             }
-            return rows;
+            _pending.Clear();
         }
 
         private static int Run(SqliteCommand command, params object[] values)
