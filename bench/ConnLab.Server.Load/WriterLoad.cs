@@ -84,8 +84,9 @@ internal static class WriterLoad
                 await writer.Enqueue(new AppendOp(s, n, [command], events));
             }
         }));
-        var writerRate = total / timed.Elapsed.TotalSeconds;
+        // Stopping drains the writer, folding what is left in its journal: deferred work is counted, not left out.
         await writer.StopAsync(CancellationToken.None);
+        var writerRate = total / timed.Elapsed.TotalSeconds;
         await using (var c = new SqliteConnection(writerCs))
         {
             await c.OpenAsync();

@@ -13,6 +13,8 @@ public sealed class LabDb(DbContextOptions<LabDb> options) : DbContext(options)
     public DbSet<CommandRow> Commands => Set<CommandRow>();
     /// <summary>Traces.</summary>
     public DbSet<EventRow> Events => Set<EventRow>();
+    /// <summary>Commands and events committed but not yet folded into <see cref="Commands"/> and <see cref="Events"/>.</summary>
+    public DbSet<JournalRow> Journal => Set<JournalRow>();
     /// <summary>Workshops.</summary>
     public DbSet<WorkshopRow> Workshops => Set<WorkshopRow>();
     /// <summary>Workshop students and their sandboxes.</summary>
@@ -25,6 +27,7 @@ public sealed class LabDb(DbContextOptions<LabDb> options) : DbContext(options)
         modelBuilder.ApplyConfiguration(new SessionRowConfiguration());
         modelBuilder.ApplyConfiguration(new CommandRowConfiguration());
         modelBuilder.ApplyConfiguration(new EventRowConfiguration());
+        modelBuilder.ApplyConfiguration(new JournalRowConfiguration());
         modelBuilder.ApplyConfiguration(new WorkshopRowConfiguration());
         modelBuilder.ApplyConfiguration(new WorkshopStudentRowConfiguration());
     }
@@ -60,6 +63,18 @@ internal sealed class EventRowConfiguration : IEntityTypeConfiguration<EventRow>
         b.ToTable("Events");
         b.HasKey(e => new { e.SessionKey, e.Idx });
         b.HasOne<SessionRow>().WithMany().HasForeignKey(e => e.SessionKey).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class JournalRowConfiguration : IEntityTypeConfiguration<JournalRow>
+{
+    public void Configure(EntityTypeBuilder<JournalRow> b)
+    {
+        b.ToTable("Journal");
+        b.HasKey(j => j.Id);
+        // A plain INTEGER PRIMARY KEY (the rowid): appended rows take the next one; AUTOINCREMENT would write
+        // sqlite_sequence on every commit. No index and no foreign key: an insert touches only the journal's last page.
+        b.Property(j => j.Id).ValueGeneratedNever();
     }
 }
 

@@ -41,6 +41,28 @@ public sealed class EventRow
     public byte[] Data { get; set; } = [];
 }
 
+/// <summary>
+/// A command and/or the events it produced, group-committed by <see cref="TraceWriter"/> but not yet folded into
+/// <see cref="CommandRow"/> and <see cref="EventRow"/>. The journal is append-only and unindexed, so a commit touches a
+/// page or two at its end whatever sessions it serves; the writer moves it into the session-ordered tables in large,
+/// sorted folds (see <see cref="TraceJournal"/>).
+/// </summary>
+public sealed class JournalRow
+{
+    /// <summary>Position in the journal (the rowid: rows are appended in commit order).</summary>
+    public long Id { get; set; }
+    /// <summary>Session key.</summary>
+    public long SessionKey { get; set; }
+    /// <summary>The command's position in the log, or null for a row of events only.</summary>
+    public int? Seq { get; set; }
+    /// <summary>The command record (<c>CommandCodec</c> JSON), or null for a row of events only.</summary>
+    public string? Json { get; set; }
+    /// <summary>The index of the first event in <see cref="Data"/>, or null for a row without events.</summary>
+    public long? Idx { get; set; }
+    /// <summary>The events, in <see cref="EventChunk"/> form, or null.</summary>
+    public byte[]? Data { get; set; }
+}
+
 /// <summary>A workshop: a template session, a join code and the hash of the instructor's key.</summary>
 public sealed class WorkshopRow
 {

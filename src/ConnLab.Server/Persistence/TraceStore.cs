@@ -34,6 +34,7 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
     /// MigrationTests keeps equal to what EF Core generates), as EF Core recommends for deployments: its migrator
     /// would build the model of every migration and of the context and diff them on every start, which took longer
     /// than the rest of start-up together. A migration without a script falls back to <c>Database.MigrateAsync</c>.
+    /// Then what a previous run left in the writer's journal is folded (so restoring many sessions does not scan it once each).
     /// </summary>
     public async Task MigrateAsync(CancellationToken ct)
     {
@@ -61,8 +62,23 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
             }
             // WAL: readers never block the writer; synchronous=NORMAL is durable across a process kill (not power loss).
             await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", ct).ConfigureAwait(false);
+            if (TraceJournal.Count(connection) > 0)
+            {
+                try
+                {
+                    TraceJournal.Fold(connection);
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode is SQLiteBusy or SQLiteLocked or SQLiteFull)
+                {
+                    // Locked or full: the journal stays readable as it is, and the writer folds it once it can.
+                }
+            }
         }
     }
+
+    private const int SQLiteBusy = 5;
+    private const int SQLiteLocked = 6;
+    private const int SQLiteFull = 13;
 
     /// <summary>The SQL that applies one migration and records it in the history table, or null if this build has none.</summary>
     internal static string? MigrationScript(string migrationId)
@@ -216,16 +232,26 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
         return (workshops, students);
     }
 
-    /// <summary>One session with its log and trace, read with plain data readers (a trace can be 100,000 rows).</summary>
+    /// <summary>
+    /// One session with its log and trace, read with plain data readers (a trace can be 100,000 rows): its folded
+    /// rows, then its rows still in the journal (which always come after them), in one read transaction so that a
+    /// fold in between can neither hide nor repeat a row.
+    /// </summary>
     public async Task<StoredSession?> LoadAsync(SessionRow row, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(row);
         await using var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
+        // Deferred: a plain BEGIN, whose read snapshot starts at the first SELECT and takes no write lock.
+        await using var snapshot = connection.BeginTransaction(deferred: true);
         var commands = new List<CommandRecord>();
-        await using (var c = connection.CreateCommand())
+        foreach (var sql in (string[])[
+            "SELECT Json FROM Commands WHERE SessionKey = $k ORDER BY Seq",
+            "SELECT Json FROM Journal WHERE SessionKey = $k AND Seq IS NOT NULL ORDER BY Seq"])
         {
-            c.CommandText = "SELECT Json FROM Commands WHERE SessionKey = $k ORDER BY Seq";
+            await using var c = connection.CreateCommand();
+            c.Transaction = snapshot;
+            c.CommandText = sql;
             c.Parameters.AddWithValue("$k", row.Key);
             await using var r = await c.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
@@ -234,9 +260,13 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
             }
         }
         var events = new List<byte[]>();
-        await using (var c = connection.CreateCommand())
+        foreach (var sql in (string[])[
+            "SELECT Data FROM Events WHERE SessionKey = $k ORDER BY Idx",
+            "SELECT Data FROM Journal WHERE SessionKey = $k AND Idx IS NOT NULL ORDER BY Idx"])
         {
-            c.CommandText = "SELECT Data FROM Events WHERE SessionKey = $k ORDER BY Idx";
+            await using var c = connection.CreateCommand();
+            c.Transaction = snapshot;
+            c.CommandText = sql;
             c.Parameters.AddWithValue("$k", row.Key);
             await using var r = await c.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))

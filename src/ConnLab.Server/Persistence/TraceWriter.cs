@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Threading.Channels;
 using ConnLab.Engine.Export;
 using ConnLab.Engine.Lab;
@@ -13,24 +14,57 @@ public abstract record WriteOp
 {
     internal TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     internal abstract int Rows { get; }
+
+    /// <summary>The journal rows of this write, encoded by <see cref="TraceWriter.Enqueue"/> on the caller's thread.</summary>
+    internal JournalEntry[] Journal { get; private set; } = [];
+
+    internal void Encode() => Journal = EncodeJournal();
+
+    private protected virtual JournalEntry[] EncodeJournal() => [];
+
+    /// <summary>
+    /// One journal row per command, the last also carrying the events the write produced (one <see cref="EventChunk"/>
+    /// keyed by the first event's index), or one row of events alone for a write without commands.
+    /// </summary>
+    private protected static JournalEntry[] Entries(long key, int firstSeq, IReadOnlyList<CommandRecord> commands, IReadOnlyList<LabEvent> events)
+    {
+        var entries = new JournalEntry[Math.Max(commands.Count, events.Count > 0 ? 1 : 0)];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var hasCommand = i < commands.Count;
+            var hasEvents = i == entries.Length - 1 && events.Count > 0;
+            entries[i] = new JournalEntry(key,
+                hasCommand ? firstSeq + i : null,
+                hasCommand ? CommandCodec.Serialize(commands[i]) : null,
+                hasEvents ? events[0].Index : null,
+                hasEvents ? EventChunk.Encode(events) : null);
+        }
+        return entries;
+    }
 }
+
+/// <summary>One row for the journal, encoded.</summary>
+internal readonly record struct JournalEntry(long Key, int? Seq, string? Json, long? Idx, byte[]? Data);
 
 /// <summary>A new session with its first commands and events.</summary>
 public sealed record CreateSessionOp(SessionRow Row, IReadOnlyList<CommandRecord> Commands, IReadOnlyList<LabEvent> Events) : WriteOp
 {
     internal override int Rows => 2 + Commands.Count;
+    private protected override JournalEntry[] EncodeJournal() => Entries(Row.Key, 0, Commands, Events);
 }
 
 /// <summary>Commands and events appended to a session.</summary>
 public sealed record AppendOp(long Key, int FirstSeq, IReadOnlyList<CommandRecord> Commands, IReadOnlyList<LabEvent> Events) : WriteOp
 {
     internal override int Rows => 1 + Commands.Count;
+    private protected override JournalEntry[] EncodeJournal() => Entries(Key, FirstSeq, Commands, Events);
 }
 
 /// <summary>A session's whole log and trace replaced (after a rewind).</summary>
 public sealed record ReplaceOp(long Key, IReadOnlyList<CommandRecord> Commands, IReadOnlyList<LabEvent> Events) : WriteOp
 {
     internal override int Rows => 3 + Commands.Count;
+    private protected override JournalEntry[] EncodeJournal() => Entries(Key, 0, Commands, Events);
 }
 
 /// <summary>A session removed with its rows.</summary>
@@ -42,13 +76,18 @@ public sealed record DeleteOp(long Key) : WriteOp
 /// <summary>
 /// The trace store's write path: every session's writes go through one queue and are group-committed by this
 /// background writer, many commands and sessions per transaction, with prepared Microsoft.Data.Sqlite commands
-/// (EF Core's <c>SaveChanges</c> issues one <c>INSERT … RETURNING</c> per row, ~1/19 of this rate here).
+/// (EF Core's <c>SaveChanges</c> issues one <c>INSERT … RETURNING</c> per row, ~1/19 of this rate here). A commit
+/// appends one row per command to the <see cref="JournalRow">journal</see>; every <see cref="LabOptions.JournalFoldRows"/>
+/// rows, and when the queue has been quiet for <see cref="LabOptions.JournalFoldIdleMs"/>, the writer folds the
+/// journal into the session-ordered tables (<see cref="TraceJournal"/>).
 /// </summary>
 public sealed partial class TraceWriter : BackgroundService
 {
     private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _connectionString;
     private readonly int _batchRows;
+    private readonly long _foldRows;
+    private readonly TimeSpan _foldIdle;
     private readonly long _maxStoreBytes;
     private readonly ILogger<TraceWriter> _log;
     private readonly LabMetrics _metrics;
@@ -61,6 +100,8 @@ public sealed partial class TraceWriter : BackgroundService
         ArgumentNullException.ThrowIfNull(options);
         _connectionString = configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db";
         _batchRows = Math.Max(1, options.Value.WriteBatchSize);
+        _foldRows = Math.Max(1, options.Value.JournalFoldRows);
+        _foldIdle = TimeSpan.FromMilliseconds(options.Value.JournalFoldIdleMs);
         _maxStoreBytes = options.Value.MaxStoreBytes;
         _log = log;
         _metrics = metrics;
@@ -71,6 +112,9 @@ public sealed partial class TraceWriter : BackgroundService
     public Task Enqueue(WriteOp op)
     {
         ArgumentNullException.ThrowIfNull(op);
+        // Serialising commands and encoding events here, on the many callers' threads, leaves the one writer thread
+        // only the binding and the commit.
+        op.Encode();
         Interlocked.Increment(ref _depth);
         if (!_queue.Writer.TryWrite(op))
         {
@@ -109,10 +153,22 @@ public sealed partial class TraceWriter : BackgroundService
             }
         }
         var sql = new Statements(connection);
+        var journal = TraceJournal.Count(connection);
+        var nextFold = _foldRows;
         var batch = new List<WriteOp>();
         // Not the stopping token: queued writes are drained before the host stops.
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (true)
         {
+            var next = await NextWorkAsync(journal > 0).ConfigureAwait(false);
+            if (next == Work.Stop)
+            {
+                break;
+            }
+            if (next == Work.Idle)
+            {
+                journal = TryFold(connection, journal, ref nextFold);
+                continue;
+            }
             batch.Clear();
             var rows = 0;
             while (rows < _batchRows && _queue.Reader.TryRead(out var op))
@@ -124,15 +180,18 @@ public sealed partial class TraceWriter : BackgroundService
             var started = Stopwatch.GetTimestamp();
             try
             {
+                long journaled = 0;
                 using (var tx = connection.BeginTransaction())
                 {
                     sql.Enlist(tx);
                     foreach (var op in batch)
                     {
-                        sql.Apply(op);
+                        journaled += sql.Apply(op);
                     }
+                    sql.Flush();
                     tx.Commit();
                 }
+                journal = Math.Max(0, journal + journaled);
                 _metrics.BatchCommitted(batch.Count, rows, Stopwatch.GetElapsedTime(started));
                 foreach (var op in batch)
                 {
@@ -147,9 +206,73 @@ public sealed partial class TraceWriter : BackgroundService
                     op.Done.TrySetException(ex);
                 }
             }
+            if (journal >= nextFold)
+            {
+                // After the acknowledgements: a fold delays the next batch, never the one just committed.
+                journal = TryFold(connection, journal, ref nextFold);
+            }
+        }
+        if (journal > 0)
+        {
+            TryFold(connection, journal, ref nextFold); // leave the store folded on a clean stop
         }
         sql.Dispose();
     }
+
+    private enum Work
+    {
+        Stop,
+        Batch,
+        Idle,
+    }
+
+    /// <summary>
+    /// Waits for writes; with rows in the journal, gives up after <see cref="_foldIdle"/> without any so that a quiet
+    /// store is folded (keeping the journal, which readers scan, short).
+    /// </summary>
+    private async ValueTask<Work> NextWorkAsync(bool journalPending)
+    {
+        if (_queue.Reader.TryPeek(out _))
+        {
+            return Work.Batch;
+        }
+        if (!journalPending || _foldIdle <= TimeSpan.Zero)
+        {
+            return await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false) ? Work.Batch : Work.Stop;
+        }
+        using var idle = new CancellationTokenSource(_foldIdle);
+        try
+        {
+            return await _queue.Reader.WaitToReadAsync(idle.Token).ConfigureAwait(false) ? Work.Batch : Work.Stop;
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        {
+            return Work.Idle;
+        }
+    }
+
+    /// <summary>Folds the journal; on failure (a full or locked store) keeps it, readable as it is, and tries again later.</summary>
+    private long TryFold(SqliteConnection connection, long journal, ref long nextFold)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var moved = TraceJournal.Fold(connection);
+            _metrics.JournalFolded(moved, Stopwatch.GetElapsedTime(started));
+            nextFold = _foldRows;
+            return 0;
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException)
+        {
+            // Nothing acknowledged is at risk: the rows stay in the journal. Retry after as many rows again, or when idle.
+            LogFoldFailed(ex, journal);
+            nextFold = journal + _foldRows;
+            return journal;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The trace store could not fold its journal ({Rows} rows); they stay readable there and the fold is retried")]
+    private partial void LogFoldFailed(Exception ex, long rows);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The trace store could not commit {Ops} writes ({Rows} rows); their commands are rolled back")]
     private partial void LogWriteFailed(Exception ex, int ops, int rows);
@@ -158,8 +281,11 @@ public sealed partial class TraceWriter : BackgroundService
     private sealed class Statements : IDisposable
     {
         private readonly SqliteCommand _insertSession;
-        private readonly SqliteCommand _insertCommand;
-        private readonly SqliteCommand _insertEvent;
+        /// <summary>Most journal rows one INSERT statement carries.</summary>
+        private const int MaxRowsPerInsert = 64;
+        private readonly SqliteCommand[] _inserts; // [n]: an INSERT of 2^n journal rows
+        private readonly List<JournalEntry> _pending = [];
+        private readonly SqliteCommand _deleteJournal;
         private readonly SqliteCommand _deleteCommands;
         private readonly SqliteCommand _deleteEvents;
         private readonly SqliteCommand _deleteSession;
@@ -170,68 +296,103 @@ public sealed partial class TraceWriter : BackgroundService
             _insertSession = Prepare(connection,
                 "INSERT INTO Sessions (Key, Id, Name, Owner, TokenHash, ConfigJson, CreatedAtMs) VALUES ($k, $id, $name, $owner, $hash, $config, $at)",
                 "$k", "$id", "$name", "$owner", "$hash", "$config", "$at");
-            _insertCommand = Prepare(connection, "INSERT INTO Commands (SessionKey, Seq, Json) VALUES ($k, $seq, $json)", "$k", "$seq", "$json");
-            _insertEvent = Prepare(connection, "INSERT INTO Events (SessionKey, Idx, Data) VALUES ($k, $idx, $data)", "$k", "$idx", "$data");
+            _inserts = new SqliteCommand[BitOperations.Log2(MaxRowsPerInsert) + 1];
+            for (var n = 0; n < _inserts.Length; n++)
+            {
+                var rows = Enumerable.Range(0, 1 << n).ToList();
+                _inserts[n] = Prepare(connection,
+                    "INSERT INTO Journal (SessionKey, Seq, Json, Idx, Data) VALUES " +
+                        string.Join(", ", rows.Select(r => $"($k{r}, $s{r}, $j{r}, $i{r}, $d{r})")),
+                    [.. rows.SelectMany(r => (string[])[$"$k{r}", $"$s{r}", $"$j{r}", $"$i{r}", $"$d{r}"])]);
+            }
+            _deleteJournal = Prepare(connection, "DELETE FROM Journal WHERE SessionKey = $k", "$k");
             _deleteCommands = Prepare(connection, "DELETE FROM Commands WHERE SessionKey = $k", "$k");
             _deleteEvents = Prepare(connection, "DELETE FROM Events WHERE SessionKey = $k", "$k");
             _deleteSession = Prepare(connection, "DELETE FROM Sessions WHERE Key = $k", "$k");
-            _all = [_insertSession, _insertCommand, _insertEvent, _deleteCommands, _deleteEvents, _deleteSession];
+            _all = [.. _inserts, _insertSession, _deleteJournal, _deleteCommands, _deleteEvents, _deleteSession];
         }
 
+        /// <summary>Starts a batch: its statements join <paramref name="tx"/>, and nothing of a failed batch is left buffered.</summary>
         public void Enlist(SqliteTransaction tx)
         {
+            _pending.Clear();
             foreach (var c in _all)
             {
                 c.Transaction = tx;
             }
         }
 
-        public void Apply(WriteOp op)
+        /// <summary>Applies a write; returns how many rows it added to the journal (negative if it removed more).</summary>
+        /// <remarks>Journal rows are buffered and inserted many per statement by <see cref="Flush"/>, which runs before
+        /// anything that deletes journal rows, so a batch's statements keep its order.</remarks>
+        public int Apply(WriteOp op)
         {
             switch (op)
             {
                 case CreateSessionOp c:
                     Run(_insertSession, c.Row.Key, c.Row.Id, c.Row.Name, c.Row.Owner, c.Row.TokenHash, c.Row.ConfigJson, c.Row.CreatedAtMs);
-                    Insert(c.Row.Key, 0, c.Commands, c.Events);
-                    break;
+                    _pending.AddRange(c.Journal);
+                    return c.Journal.Length;
                 case AppendOp a:
-                    Insert(a.Key, a.FirstSeq, a.Commands, a.Events);
-                    break;
+                    _pending.AddRange(a.Journal);
+                    return a.Journal.Length;
                 case ReplaceOp r:
+                    Flush();
+                    var removed = Run(_deleteJournal, r.Key);
                     Run(_deleteCommands, r.Key);
                     Run(_deleteEvents, r.Key);
-                    Insert(r.Key, 0, r.Commands, r.Events);
-                    break;
+                    _pending.AddRange(r.Journal);
+                    return r.Journal.Length - removed;
                 case DeleteOp d:
+                    Flush();
+                    removed = Run(_deleteJournal, d.Key);
                     Run(_deleteCommands, d.Key);
                     Run(_deleteEvents, d.Key);
                     Run(_deleteSession, d.Key);
-                    break;
+                    return -removed;
                 default:
                     throw new InvalidOperationException($"unknown write {op.GetType().Name}");
             }
         }
 
-        private void Insert(long key, int firstSeq, IReadOnlyList<CommandRecord> commands, IReadOnlyList<LabEvent> events)
+        /// <summary>
+        /// Inserts the buffered journal rows, <see cref="MaxRowsPerInsert"/> at most per statement: one multi-row
+        /// INSERT per power of two in their count, each prepared once.
+        /// </summary>
+        public void Flush()
         {
-            for (var i = 0; i < commands.Count; i++)
+            var at = 0;
+            while (at < _pending.Count)
             {
-                Run(_insertCommand, key, firstSeq + i, CommandCodec.Serialize(commands[i]));
+                var size = MaxRowsPerInsert;
+                while (size > _pending.Count - at)
+                {
+                    size >>= 1;
+                }
+                var insert = _inserts[BitOperations.Log2((uint)size)];
+                for (var r = 0; r < size; r++)
+                {
+                    var (key, seq, json, idx, data) = _pending[at + r];
+                    var p = r * 5;
+                    insert.Parameters[p].Value = key;
+                    insert.Parameters[p + 1].Value = seq is { } s ? s : DBNull.Value;
+                    insert.Parameters[p + 2].Value = (object?)json ?? DBNull.Value;
+                    insert.Parameters[p + 3].Value = idx is { } i ? i : DBNull.Value;
+                    insert.Parameters[p + 4].Value = (object?)data ?? DBNull.Value;
+                }
+                insert.ExecuteNonQuery();
+                at += size;
             }
-            if (events.Count > 0)
-            {
-                // One row per command's events, keyed by the first event's index (see EventChunk).
-                Run(_insertEvent, key, events[0].Index, EventChunk.Encode(events));
-            }
+            _pending.Clear();
         }
 
-        private static void Run(SqliteCommand command, params object[] values)
+        private static int Run(SqliteCommand command, params object[] values)
         {
             for (var i = 0; i < values.Length; i++)
             {
                 command.Parameters[i].Value = values[i];
             }
-            command.ExecuteNonQuery();
+            return command.ExecuteNonQuery();
         }
 
         private static SqliteCommand Prepare(SqliteConnection connection, string text, params string[] names)

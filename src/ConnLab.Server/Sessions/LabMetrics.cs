@@ -13,6 +13,8 @@ public sealed class LabMetrics : IDisposable
     private readonly Counter<long> _events;
     private readonly Counter<long> _rows;
     private readonly Histogram<double> _batchMs;
+    private readonly Counter<long> _folded;
+    private readonly Histogram<double> _foldMs;
     private Func<int> _sessions = static () => 0;
     private Func<int> _queueDepth = static () => 0;
 
@@ -25,6 +27,8 @@ public sealed class LabMetrics : IDisposable
         _events = _meter.CreateCounter<long>("connlab.events", "{event}", "Events recorded");
         _rows = _meter.CreateCounter<long>("connlab.store.rows", "{row}", "Rows committed to the trace store");
         _batchMs = _meter.CreateHistogram<double>("connlab.store.batch.duration", "ms", "Time to commit one batch");
+        _folded = _meter.CreateCounter<long>("connlab.store.folded", "{row}", "Journal rows folded into the session-ordered tables");
+        _foldMs = _meter.CreateHistogram<double>("connlab.store.fold.duration", "ms", "Time to fold the journal once");
         _meter.CreateObservableGauge("connlab.sessions.active", () => _sessions(), "{session}", "Sessions in memory");
         _meter.CreateObservableGauge("connlab.store.queue", () => _queueDepth(), "{write}", "Writes waiting for the trace store");
     }
@@ -43,6 +47,12 @@ public sealed class LabMetrics : IDisposable
         _rows.Add(rows);
         _batchMs.Record(elapsed.TotalMilliseconds);
         _ = writes;
+    }
+
+    internal void JournalFolded(long rows, TimeSpan elapsed)
+    {
+        _folded.Add(rows);
+        _foldMs.Record(elapsed.TotalMilliseconds);
     }
 
     /// <inheritdoc />

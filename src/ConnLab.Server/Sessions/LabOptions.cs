@@ -51,6 +51,14 @@ public sealed class LabOptions
     /// <summary>Most rows one group commit writes.</summary>
     public int WriteBatchSize { get; set; } = 2000;
     /// <summary>
+    /// Journal rows (about one per command) after which the trace writer folds its append-only journal into the
+    /// session-ordered tables. Larger folds write each session's pages less often; the journal is scanned when a
+    /// session is loaded, rewound or deleted.
+    /// </summary>
+    public int JournalFoldRows { get; set; } = 4096;
+    /// <summary>Milliseconds without writes after which the trace writer folds what is in its journal; 0 folds only by size.</summary>
+    public int JournalFoldIdleMs { get; set; } = 1000;
+    /// <summary>
     /// Largest size of the trace store in bytes (SQLite's <c>max_page_count</c> on the writer); 0 is no limit beyond the
     /// disk. A command that would pass it is refused with 507, like one on a full disk.
     /// </summary>

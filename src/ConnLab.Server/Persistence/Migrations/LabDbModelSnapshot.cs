@@ -50,6 +50,31 @@ namespace ConnLab.Server.Persistence.Migrations
                     b.ToTable("Events", (string)null);
                 });
 
+            modelBuilder.Entity("ConnLab.Server.Persistence.JournalRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Data")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("Idx")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Json")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SessionKey")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Journal", (string)null);
+                });
+
             modelBuilder.Entity("ConnLab.Server.Persistence.SessionRow", b =>
                 {
                     b.Property<long>("Key")
