@@ -308,26 +308,8 @@ public static class SessionsApi
         {
             return Problems.Invalid("from", $"from must be a non-negative integer, not '{fromText}'");
         }
-        // The snapshot and the events are taken together under the session's gate; events are immutable, so they are
-        // turned into views after it is released.
-        var read = await lab.ReadAsync(id, h =>
-        {
-            var snapshot = h.Session.Snapshot();
-            var all = h.Session.Events;
-            var start = (int)Math.Min(from, all.Count);
-            var events = new LabEvent[all.Count - start];
-            for (var i = 0; i < events.Length; i++)
-            {
-                events[i] = all[start + i];
-            }
-            return (View: SessionView.From(h, snapshot), Events: events, Next: snapshot.EventCount);
-        }, ct).ConfigureAwait(false);
-        if (read.Error is not null)
-        {
-            return Problems.For(read.Error);
-        }
-        var (view, events, next) = read.Value;
-        return TypedResults.Ok(new Hubs.WatchAnswer(view, Array.ConvertAll(events, e => EventView.Of(e, payload: false)), next));
+        var read = await Hubs.WatchAnswer.ReadAsync(lab, id, from, underGate: null, ct).ConfigureAwait(false);
+        return read.Error is null ? TypedResults.Ok(read.Value!) : Problems.For(read.Error);
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pcap(string id, LabService lab, CancellationToken ct)

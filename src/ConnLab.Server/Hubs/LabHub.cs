@@ -1,3 +1,4 @@
+using ConnLab.Engine.Lab;
 using ConnLab.Server.Api;
 using ConnLab.Server.Sessions;
 using Microsoft.AspNetCore.SignalR;
@@ -49,7 +50,36 @@ public sealed record SessionEventsMessage(string SessionId, IReadOnlyList<EventV
 /// <param name="Session">The snapshot.</param>
 /// <param name="Events">Events from the asked index up to the snapshot.</param>
 /// <param name="NextIndex">The index the next pushed event will have; ignore pushed events below it.</param>
-public sealed record WatchAnswer(SessionView Session, IReadOnlyList<EventView> Events, long NextIndex);
+public sealed record WatchAnswer(SessionView Session, IReadOnlyList<EventView> Events, long NextIndex)
+{
+    /// <summary>
+    /// The session's snapshot and its events from <paramref name="fromIndex"/>, read together under the session's gate,
+    /// where <paramref name="underGate"/> also runs (a watch subscribes there, so no change falls between). Events are
+    /// immutable, so their views (without payload octets) are built after the gate is released.
+    /// </summary>
+    internal static async Task<Result<WatchAnswer>> ReadAsync(LabService lab, string sessionId, long fromIndex, Action<SessionSnapshot>? underGate,
+        CancellationToken ct)
+    {
+        var read = await lab.ReadAsync(sessionId, h =>
+        {
+            var snapshot = h.Session.Snapshot();
+            underGate?.Invoke(snapshot);
+            var all = h.Session.Events;
+            var events = new LabEvent[all.Count - (int)Math.Min(fromIndex, all.Count)];
+            for (var i = 0; i < events.Length; i++)
+            {
+                events[i] = all[all.Count - events.Length + i];
+            }
+            return (View: SessionView.From(h, snapshot), Events: events, Next: snapshot.EventCount);
+        }, ct).ConfigureAwait(false);
+        if (read.Error is not null)
+        {
+            return read.Error;
+        }
+        var (view, events, next) = read.Value;
+        return new WatchAnswer(view, Array.ConvertAll(events, e => EventView.Of(e, payload: false)), next);
+    }
+}
 
 /// <summary>
 /// The live hub for dashboards (<c>/hubs/lab</c>). A watch is a subscription kept by <see cref="WatchRegistry"/>; the
@@ -107,14 +137,8 @@ public sealed class LabHub(LabService lab, WatchRegistry watchers, LabHubLifetim
         }
         var connection = connections.Connection(Context.ConnectionId) ?? throw new HubException("the connection is closing");
         Watcher? watcher = null;
-        var answer = await lab.ReadAsync(sessionId, h =>
-        {
-            var snapshot = h.Session.Snapshot();
-            var events = h.Session.Events;
-            var from = (int)Math.Min(fromIndex, events.Count);
-            watcher = watchers.Watch(connection, sessionId, snapshot.EventCount);
-            return (snapshot, events.Skip(from).Select(e => EventView.Of(e, payload: false)).ToList(), h);
-        }, Context.ConnectionAborted).ConfigureAwait(false);
+        var answer = await WatchAnswer.ReadAsync(lab, sessionId, fromIndex, snapshot => watcher = watchers.Watch(connection, sessionId, snapshot.EventCount),
+            Context.ConnectionAborted).ConfigureAwait(false);
         if (answer.Error is not null)
         {
             throw new HubException(answer.Error.Message);
@@ -124,8 +148,7 @@ public sealed class LabHub(LabService lab, WatchRegistry watchers, LabHubLifetim
             throw new HubException($"a connection may watch at most {lab.Options.MaxWatchesPerConnection} sessions at once; unwatch one first");
         }
         _ = ReleaseAfterAnswerAsync(watcher);
-        var (snapshot, backlog, host) = answer.Value;
-        return new WatchAnswer(SessionView.From(host, snapshot), backlog, snapshot.EventCount);
+        return answer.Value!;
     }
 
     /// <summary>Stops watching the session.</summary>

@@ -62,16 +62,13 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
             }
             // WAL: readers never block the writer; synchronous=NORMAL is durable across a process kill (not power loss).
             await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", ct).ConfigureAwait(false);
-            if (TraceJournal.Count(connection) > 0)
+            try
             {
-                try
-                {
-                    TraceJournal.Fold(connection);
-                }
-                catch (SqliteException ex) when (ex.SqliteErrorCode is SQLiteBusy or SQLiteLocked or SQLiteFull)
-                {
-                    // Locked or full: the journal stays readable as it is, and the writer folds it once it can.
-                }
+                TraceJournal.Fold(connection); // an empty journal is one count in one transaction
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is SQLiteBusy or SQLiteLocked or SQLiteFull)
+            {
+                // Locked or full: the journal stays readable as it is, and the writer folds it once it can.
             }
         }
     }
