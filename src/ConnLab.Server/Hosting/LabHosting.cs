@@ -187,41 +187,35 @@ public static class LabHosting
         return app;
     }
 
-    private static async Task WarmUpEfCoreAsync(WebApplication app)
+    private static Task WarmUpEfCoreAsync(WebApplication app) => AfterStartAsync(app, TimeSpan.FromSeconds(1), async ct =>
     {
-        try
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1), app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-            var factory = app.Services.GetRequiredService<IDbContextFactory<Persistence.LabDb>>();
-            await using var db = await factory.CreateDbContextAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-            _ = await db.Workshops.AsNoTracking().Select(w => w.Id).FirstOrDefaultAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
-        {
-        }
-#pragma warning disable CA1031 // a failed warm-up only means the first workshop request pays for it, as it would anyway
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            StartupLog.WarmUpFailed(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab"), ex);
-        }
-    }
+        var factory = app.Services.GetRequiredService<IDbContextFactory<Persistence.LabDb>>();
+        await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        _ = await db.Workshops.AsNoTracking().Select(w => w.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+    }, StartupLog.WarmUpFailed);
 
-    private static async Task PreloadAsync(WebApplication app)
+    private static Task PreloadAsync(WebApplication app) => AfterStartAsync(app, TimeSpan.Zero,
+        app.Services.GetRequiredService<LabService>().PreloadRestoredAsync, StartupLog.PreloadFailed);
+
+    /// <summary>Background work once the server answers: stopped by shutdown, and a failure is only logged (what it
+    /// would have prepared is then done on first use).</summary>
+    private static async Task AfterStartAsync(WebApplication app, TimeSpan delay, Func<CancellationToken, Task> work, Action<ILogger, Exception> failed)
     {
+        var ct = app.Lifetime.ApplicationStopping;
         try
         {
+            await Task.Delay(delay, ct).ConfigureAwait(false);
             await Task.Yield(); // off the ApplicationStarted callback
-            await app.Services.GetRequiredService<LabService>().PreloadRestoredAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            await work(ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
-#pragma warning disable CA1031 // a failed preload leaves the sessions to replay on first use, as after an eviction
+#pragma warning disable CA1031 // see the summary: a failure here costs time on first use, never correctness
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            StartupLog.PreloadFailed(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab"), ex);
+            failed(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab"), ex);
         }
     }
 
