@@ -54,7 +54,7 @@ public sealed class CrashLoad(Random seedSource)
             session.Adopt(created["session"]!, await TrackedSession.ReadTraceAsync(http, session.Id));
             return session;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
         {
             return null; // the server died
         }
@@ -91,9 +91,11 @@ public sealed class CrashLoad(Random seedSource)
                 status = (int)response.StatusCode;
                 text = await response.Content.ReadAsStringAsync();
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
             {
-                return; // killed: the command stays pending (committed or not, nobody was told)
+                // killed: the command stays pending (committed or not, nobody was told). A kill during connect can surface
+                // as a bare SocketException from the handler (RemoteEndPoint of a socket already reset).
+                return;
             }
             if (status is >= 200 and < 300)
             {
