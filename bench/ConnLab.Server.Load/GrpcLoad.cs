@@ -65,6 +65,7 @@ internal static partial class GrpcLoad
             }
             sessions.Add((id, created.Token));
         }
+        await server.SettleStoreAsync();
         long Steps() => sessions.Sum(s => lab.Find(s.Id)!.Session.Snapshot().Step);
         long Events() => sessions.Sum(s => lab.Find(s.Id)!.Session.Events.Count);
 

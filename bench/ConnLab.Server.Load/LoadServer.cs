@@ -52,6 +52,24 @@ internal sealed class LoadServer : IAsyncDisposable
         return new LoadServer(app, db, http, grpc);
     }
 
+    /// <summary>
+    /// Waits until the trace writer has folded its journal (it folds at once when writes stop): a set-up that queued
+    /// megabytes of sends leaves that much to fold, which would otherwise land in the measured window.
+    /// </summary>
+    public async Task SettleStoreAsync()
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_db}");
+        await connection.OpenAsync();
+        await using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM Journal";
+        while (Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        await connection.CloseAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync();

@@ -41,6 +41,7 @@ internal static partial class RestLoad
             {
                 sessions.Add(await Established(lab, i, queued));
             }
+            await server.SettleStoreAsync();
             var step = await Wrk(server.Http, concurrency, duration, sessions, every, size);
             Report($"step, {name} ({mode})", step);
             var (rate, p99) = (step.Rate / noop.Rate, step.P99 / noop.P99);

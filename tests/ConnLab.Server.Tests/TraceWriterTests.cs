@@ -32,11 +32,14 @@ public sealed class TraceWriterTests : IDisposable
     private IConfiguration Configuration() => new ConfigurationBuilder()
         .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:ConnLab"] = ConnectionString }).Build();
 
-    private TraceWriter Writer(int foldRows = 4096, int foldIdleMs = 0)
+    private TraceWriter Writer(int foldRows = 4096, int foldIdleMs = 0, int chunkRows = 1024, long chunkBytes = 1 << 20)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        return new TraceWriter(Configuration(), Options.Create(new LabOptions { JournalFoldRows = foldRows, JournalFoldIdleMs = foldIdleMs }),
-            NullLogger<TraceWriter>.Instance, new LabMetrics(meters));
+        var options = new LabOptions
+        {
+            JournalFoldRows = foldRows, JournalFoldIdleMs = foldIdleMs, JournalFoldChunkRows = chunkRows, JournalFoldChunkBytes = chunkBytes,
+        };
+        return new TraceWriter(Configuration(), Options.Create(options), NullLogger<TraceWriter>.Instance, new LabMetrics(meters));
     }
 
     private static SessionRow Row(long key) => new() { Key = key, Id = $"s{key}", Name = "test", ConfigJson = "{}" };
@@ -122,6 +125,91 @@ public sealed class TraceWriterTests : IDisposable
         Assert.Equal(18, Scalar("SELECT COUNT(*) FROM Commands"));
         await AssertStored(1, a);
         await AssertStored(2, b);
+    }
+
+    [Fact]
+    public async Task A_fold_goes_chunk_by_chunk_between_commits_and_readers_see_one_ordered_log_throughout()
+    {
+        await Store().MigrateAsync(CancellationToken.None);
+        using var writer = Writer(foldRows: 6, chunkRows: 2);
+        await writer.StartAsync(CancellationToken.None);
+        var (a, aEvents) = Drive(30);
+        await writer.Enqueue(new CreateSessionOp(Row(1), [], []));
+        var sawPartialFold = false;
+        for (var i = 0; i < 30; i++)
+        {
+            await writer.Enqueue(new AppendOp(1, i, [a.Commands[i]], aEvents[i]));
+            var (folded, journal) = (Scalar("SELECT COUNT(*) FROM Commands"), Scalar("SELECT COUNT(*) FROM Journal"));
+            sawPartialFold |= folded > 0 && journal > 0;
+            Assert.True(journal <= 6 + 1, $"after command {i}: the journal holds {journal} rows; chunks must keep up with one row per commit");
+            var stored = await Store().LoadAsync(Row(1), CancellationToken.None);
+            Assert.Equal(a.Commands.Take(i + 1).Select(CommandCodec.Serialize), stored!.Commands.Select(CommandCodec.Serialize));
+        }
+        Assert.True(sawPartialFold, "a fold was seen part-way, rows folded and rows still in the journal");
+        await writer.StopAsync(CancellationToken.None);
+        await AssertStored(1, a);
+    }
+
+    [Fact]
+    public async Task A_fold_chunk_stops_at_its_byte_budget_but_always_moves_one_row()
+    {
+        await Store().MigrateAsync(CancellationToken.None);
+        var (session, perCommand) = Drive(5);
+        using var writer = Writer(foldRows: 1_000_000);
+        await writer.StartAsync(CancellationToken.None);
+        await writer.Enqueue(new CreateSessionOp(Row(1), [], []));
+        for (var i = 0; i < 5; i++)
+        {
+            await writer.Enqueue(new AppendOp(1, i, [session.Commands[i]], perCommand[i]));
+        }
+        Assert.Equal(5, Scalar("SELECT COUNT(*) FROM Journal"));
+        using (var connection = new SqliteConnection(ConnectionString))
+        {
+            connection.Open();
+            Assert.Equal(1, TraceJournal.FoldChunk(connection, maxRows: 4, maxBytes: 1)); // over budget from the first row: one row
+            Assert.Equal(3, TraceJournal.FoldChunk(connection, maxRows: 3, maxBytes: 1 << 20));
+            Assert.Equal(1, Scalar("SELECT COUNT(*) FROM Journal"));
+            Assert.Equal(4, Scalar("SELECT COUNT(*) FROM Commands"));
+            await AssertStored(1, session); // part folded, part in the journal: one log
+            Assert.Equal(1, TraceJournal.FoldChunk(connection, maxRows: 3, maxBytes: 1 << 20));
+            Assert.Equal(0, TraceJournal.FoldChunk(connection, maxRows: 3, maxBytes: 1 << 20));
+        }
+        await AssertStored(1, session);
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_long_send_skips_the_journal_and_the_log_still_reads_in_order()
+    {
+        await Store().MigrateAsync(CancellationToken.None);
+        var session = LabSession.Create(new SessionConfig { Profile = "linux", Seed = 3 });
+        var perCommand = new List<IReadOnlyList<LabEvent>>();
+        LabCommand[] script =
+        [
+            new EndpointCommand(EndpointRole.Server, EndpointAction.Listen), new EndpointCommand(EndpointRole.Client, EndpointAction.Connect),
+            new RunCommand(), new EndpointCommand(EndpointRole.Client, EndpointAction.Send, new byte[64 * 1024]), new StepCommand(), new StepCommand(),
+        ];
+        foreach (var command in script)
+        {
+            var result = session.Execute(command);
+            Assert.Null(result.Error);
+            perCommand.Add(result.Events);
+        }
+        using var writer = Writer(foldRows: 1_000_000);
+        await writer.StartAsync(CancellationToken.None);
+        await writer.Enqueue(new CreateSessionOp(Row(1), [], []));
+        for (var i = 0; i < script.Length; i++)
+        {
+            await writer.Enqueue(new AppendOp(1, i, [session.Commands[i]], perCommand[i]));
+        }
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM Commands")); // the send, written where a fold would put it
+        Assert.Equal(3, Scalar("SELECT Seq FROM Commands"));
+        Assert.Equal(script.Length - 1, Scalar("SELECT COUNT(*) FROM Journal WHERE Seq IS NOT NULL"));
+        Assert.Equal(script.Length, Scalar("SELECT COUNT(*) FROM Journal WHERE Idx IS NOT NULL")); // its events stay in the journal
+        await AssertStored(1, session);
+        await writer.StopAsync(CancellationToken.None);
+        Assert.Equal(script.Length, Scalar("SELECT COUNT(*) FROM Commands"));
+        await AssertStored(1, session);
     }
 
     [Fact]

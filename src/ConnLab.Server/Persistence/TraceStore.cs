@@ -231,8 +231,8 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
 
     /// <summary>
     /// One session with its log and trace, read with plain data readers (a trace can be 100,000 rows): its folded
-    /// rows, then its rows still in the journal (which always come after them), in one read transaction so that a
-    /// fold in between can neither hide nor repeat a row.
+    /// rows and its rows still in the journal (events there always come after the folded ones; commands are merged by
+    /// their position), in one read transaction so that a fold in between can neither hide nor repeat a row.
     /// </summary>
     public async Task<StoredSession?> LoadAsync(SessionRow row, CancellationToken ct)
     {
@@ -242,13 +242,12 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
         // Deferred: a plain BEGIN, whose read snapshot starts at the first SELECT and takes no write lock.
         await using var snapshot = connection.BeginTransaction(deferred: true);
         var commands = new List<CommandRecord>();
-        foreach (var sql in (string[])[
-            "SELECT Json FROM Commands WHERE SessionKey = $k ORDER BY Seq",
-            "SELECT Json FROM Journal WHERE SessionKey = $k AND Seq IS NOT NULL ORDER BY Seq"])
+        // Merged by Seq: a long command skips the journal (TraceWriter), so it can precede shorter ones still there.
+        await using (var c = connection.CreateCommand())
         {
-            await using var c = connection.CreateCommand();
             c.Transaction = snapshot;
-            c.CommandText = sql;
+            c.CommandText = "SELECT Json, Seq FROM Commands WHERE SessionKey = $k UNION ALL " +
+                "SELECT Json, Seq FROM Journal WHERE SessionKey = $k AND Seq IS NOT NULL ORDER BY Seq";
             c.Parameters.AddWithValue("$k", row.Key);
             await using var r = await c.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))

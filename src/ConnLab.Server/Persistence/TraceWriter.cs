@@ -79,7 +79,7 @@ public sealed record DeleteOp(long Key) : WriteOp
 /// (EF Core's <c>SaveChanges</c> issues one <c>INSERT … RETURNING</c> per row, ~1/19 of this rate here). A commit
 /// appends one row per command to the <see cref="JournalRow">journal</see>; every <see cref="LabOptions.JournalFoldRows"/>
 /// rows, and when the queue has been quiet for <see cref="LabOptions.JournalFoldIdleMs"/>, the writer folds the
-/// journal into the session-ordered tables (<see cref="TraceJournal"/>).
+/// journal into the session-ordered tables (<see cref="TraceJournal"/>), one chunk between two commits.
 /// </summary>
 public sealed partial class TraceWriter : BackgroundService
 {
@@ -88,6 +88,8 @@ public sealed partial class TraceWriter : BackgroundService
     private readonly int _batchRows;
     private readonly long _foldRows;
     private readonly TimeSpan _foldIdle;
+    private readonly int _foldChunkRows;
+    private readonly long _foldChunkBytes;
     private readonly long _maxStoreBytes;
     private readonly ILogger<TraceWriter> _log;
     private readonly LabMetrics _metrics;
@@ -102,6 +104,8 @@ public sealed partial class TraceWriter : BackgroundService
         _batchRows = Math.Max(1, options.Value.WriteBatchSize);
         _foldRows = Math.Max(1, options.Value.JournalFoldRows);
         _foldIdle = TimeSpan.FromMilliseconds(options.Value.JournalFoldIdleMs);
+        _foldChunkRows = Math.Max(1, options.Value.JournalFoldChunkRows);
+        _foldChunkBytes = Math.Max(1, options.Value.JournalFoldChunkBytes);
         _maxStoreBytes = options.Value.MaxStoreBytes;
         _log = log;
         _metrics = metrics;
@@ -155,18 +159,19 @@ public sealed partial class TraceWriter : BackgroundService
         var sql = new Statements(connection);
         var journal = TraceJournal.Count(connection);
         var nextFold = _foldRows;
+        var folding = false; // a fold under way, one chunk between two commits until the journal is empty
         var batch = new List<WriteOp>();
         // Not the stopping token: queued writes are drained before the host stops.
         while (true)
         {
-            var next = await NextWorkAsync(journal > 0).ConfigureAwait(false);
+            var next = await NextWorkAsync(journal > 0, folding).ConfigureAwait(false);
             if (next == Work.Stop)
             {
                 break;
             }
-            if (next == Work.Idle)
+            if (next == Work.Fold)
             {
-                journal = TryFold(connection, journal, ref nextFold);
+                journal = TryFoldChunk(connection, journal, ref nextFold, ref folding);
                 continue;
             }
             batch.Clear();
@@ -206,15 +211,23 @@ public sealed partial class TraceWriter : BackgroundService
                     op.Done.TrySetException(ex);
                 }
             }
-            if (journal >= nextFold)
+            if (folding || journal >= nextFold)
             {
-                // After the acknowledgements: a fold delays the next batch, never the one just committed.
-                journal = TryFold(connection, journal, ref nextFold);
+                // After the acknowledgements: a chunk delays the next batch, never the one just committed.
+                folding = true;
+                journal = TryFoldChunk(connection, journal, ref nextFold, ref folding);
             }
         }
         if (journal > 0)
         {
-            TryFold(connection, journal, ref nextFold); // leave the store folded on a clean stop
+            try
+            {
+                TraceJournal.Fold(connection); // leave the store folded on a clean stop
+            }
+            catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException)
+            {
+                LogFoldFailed(ex, journal); // start-up folds it
+            }
         }
         sql.Dispose();
     }
@@ -223,18 +236,23 @@ public sealed partial class TraceWriter : BackgroundService
     {
         Stop,
         Batch,
-        Idle,
+        Fold,
     }
 
     /// <summary>
-    /// Waits for writes; with rows in the journal, gives up after <see cref="_foldIdle"/> without any so that a quiet
-    /// store is folded (keeping the journal, which readers scan, short).
+    /// Waits for writes; a fold under way goes on at once while there are none, and with rows in the journal the wait
+    /// gives up after <see cref="_foldIdle"/> so that a quiet store is folded (keeping the journal, which readers scan,
+    /// short).
     /// </summary>
-    private async ValueTask<Work> NextWorkAsync(bool journalPending)
+    private async ValueTask<Work> NextWorkAsync(bool journalPending, bool folding)
     {
         if (_queue.Reader.TryPeek(out _))
         {
             return Work.Batch;
+        }
+        if (folding)
+        {
+            return Work.Fold;
         }
         if (!journalPending || _foldIdle <= TimeSpan.Zero)
         {
@@ -247,25 +265,35 @@ public sealed partial class TraceWriter : BackgroundService
         }
         catch (OperationCanceledException) when (idle.IsCancellationRequested)
         {
-            return Work.Idle;
+            return Work.Fold;
         }
     }
 
-    /// <summary>Folds the journal; on failure (a full or locked store) keeps it, readable as it is, and tries again later.</summary>
-    private long TryFold(SqliteConnection connection, long journal, ref long nextFold)
+    /// <summary>
+    /// Folds one chunk of the journal (<see cref="LabOptions.JournalFoldChunkRows"/>, <see cref="LabOptions.JournalFoldChunkBytes"/>);
+    /// the fold ends when the journal is empty. On failure (a full or locked store) the rows stay in the journal,
+    /// readable as they are, and the fold is tried again later.
+    /// </summary>
+    private long TryFoldChunk(SqliteConnection connection, long journal, ref long nextFold, ref bool folding)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var moved = TraceJournal.Fold(connection);
+            var moved = TraceJournal.FoldChunk(connection, _foldChunkRows, _foldChunkBytes);
             _metrics.JournalFolded(moved, Stopwatch.GetElapsedTime(started));
-            nextFold = _foldRows;
-            return 0;
+            if (moved == 0)
+            {
+                folding = false;
+                nextFold = _foldRows;
+                return 0;
+            }
+            return Math.Max(1, journal - moved); // the count is an estimate (deletes remove rows too): the empty chunk ends it
         }
         catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException)
         {
             // Nothing acknowledged is at risk: the rows stay in the journal. Retry after as many rows again, or when idle.
             LogFoldFailed(ex, journal);
+            folding = false;
             nextFold = journal + _foldRows;
             return journal;
         }
@@ -281,8 +309,14 @@ public sealed partial class TraceWriter : BackgroundService
     private sealed class Statements : IDisposable
     {
         private readonly SqliteCommand _insertSession;
+        private readonly SqliteCommand _insertCommand;
         /// <summary>Most journal rows one INSERT statement carries.</summary>
         private const int MaxRowsPerInsert = 64;
+        /// <summary>
+        /// Commands this long (characters of JSON: a send of tens of kilobytes) skip the journal for <c>Commands</c>:
+        /// folding copies a row, and copying megabytes of sends costs more than the index pages the journal saves.
+        /// </summary>
+        internal const int DirectCommandChars = 16 * 1024;
         private readonly SqliteCommand[] _inserts; // [n]: an INSERT of 2^n journal rows
         private readonly List<JournalEntry> _pending = [];
         private readonly SqliteCommand _deleteJournal;
@@ -305,11 +339,12 @@ public sealed partial class TraceWriter : BackgroundService
                         string.Join(", ", rows.Select(r => $"($k{r}, $s{r}, $j{r}, $i{r}, $d{r})")),
                     [.. rows.SelectMany(r => (string[])[$"$k{r}", $"$s{r}", $"$j{r}", $"$i{r}", $"$d{r}"])]);
             }
+            _insertCommand = Prepare(connection, "INSERT INTO Commands (SessionKey, Seq, Json) VALUES ($k, $s, $j)", "$k", "$s", "$j");
             _deleteJournal = Prepare(connection, "DELETE FROM Journal WHERE SessionKey = $k", "$k");
             _deleteCommands = Prepare(connection, "DELETE FROM Commands WHERE SessionKey = $k", "$k");
             _deleteEvents = Prepare(connection, "DELETE FROM Events WHERE SessionKey = $k", "$k");
             _deleteSession = Prepare(connection, "DELETE FROM Sessions WHERE Key = $k", "$k");
-            _all = [.. _inserts, _insertSession, _deleteJournal, _deleteCommands, _deleteEvents, _deleteSession];
+            _all = [.. _inserts, _insertSession, _insertCommand, _deleteJournal, _deleteCommands, _deleteEvents, _deleteSession];
         }
 
         /// <summary>Starts a batch: its statements join <paramref name="tx"/>, and nothing of a failed batch is left buffered.</summary>
@@ -331,18 +366,15 @@ public sealed partial class TraceWriter : BackgroundService
             {
                 case CreateSessionOp c:
                     Run(_insertSession, c.Row.Key, c.Row.Id, c.Row.Name, c.Row.Owner, c.Row.TokenHash, c.Row.ConfigJson, c.Row.CreatedAtMs);
-                    _pending.AddRange(c.Journal);
-                    return c.Journal.Length;
+                    return Journal(c.Journal);
                 case AppendOp a:
-                    _pending.AddRange(a.Journal);
-                    return a.Journal.Length;
+                    return Journal(a.Journal);
                 case ReplaceOp r:
                     Flush();
                     var removed = Run(_deleteJournal, r.Key);
                     Run(_deleteCommands, r.Key);
                     Run(_deleteEvents, r.Key);
-                    _pending.AddRange(r.Journal);
-                    return r.Journal.Length - removed;
+                    return Journal(r.Journal) - removed;
                 case DeleteOp d:
                     Flush();
                     removed = Run(_deleteJournal, d.Key);
@@ -353,6 +385,29 @@ public sealed partial class TraceWriter : BackgroundService
                 default:
                     throw new InvalidOperationException($"unknown write {op.GetType().Name}");
             }
+        }
+
+        /// <summary>Buffers a write's journal rows, its long commands written to <c>Commands</c> at once; returns the rows buffered.</summary>
+        private int Journal(JournalEntry[] entries)
+        {
+            var before = _pending.Count;
+            foreach (var entry in entries)
+            {
+                if (entry.Json is { Length: > DirectCommandChars } json)
+                {
+                    // Readers merge Commands and the journal by Seq, so a command may land in either.
+                    Run(_insertCommand, entry.Key, entry.Seq!.Value, json);
+                    if (entry.Data is not null)
+                    {
+                        _pending.Add(entry with { Seq = null, Json = null });
+                    }
+                }
+                else
+                {
+                    _pending.Add(entry);
+                }
+            }
+            return _pending.Count - before;
         }
 
         /// <summary>

@@ -59,6 +59,13 @@ public sealed class LabOptions
     /// <summary>Milliseconds without writes after which the trace writer folds what is in its journal; 0 folds only by size.</summary>
     public int JournalFoldIdleMs { get; set; } = 1000;
     /// <summary>
+    /// Most journal rows the trace writer folds between two group commits: a commit waits for one chunk at most. Larger
+    /// chunks write each session's pages less often.
+    /// </summary>
+    public int JournalFoldChunkRows { get; set; } = 1024;
+    /// <summary>Most octets of commands and events one fold chunk moves (a chunk holds one row at least).</summary>
+    public long JournalFoldChunkBytes { get; set; } = 1 << 20;
+    /// <summary>
     /// Largest size of the trace store in bytes (SQLite's <c>max_page_count</c> on the writer); 0 is no limit beyond the
     /// disk. A command that would pass it is refused with 507, like one on a full disk.
     /// </summary>
