@@ -44,6 +44,7 @@ internal static partial class RestLoad
             await server.SettleStoreAsync();
             var step = await Wrk(server.Http, concurrency, duration, sessions, every, size);
             Report($"step, {name} ({mode})", step);
+            Console.WriteLine($"  {step.Store}");
             var (rate, p99) = (step.Rate / noop.Rate, step.P99 / noop.P99);
             BenchReport.Add($"REST step, {name}, wrk, {concurrency} connections, {mode}",
                 $"{step.Rate:N0} req/s, p50 {step.P50:0.00} ms, p99 {step.P99:0.00} ms{(step.Failed > 0 ? $", {step.Failed} failed" : "")}",
@@ -74,7 +75,8 @@ internal static partial class RestLoad
     }
 
     /// <param name="CpuUs">The server process's CPU time per request, µs: robust to a busy machine, unlike the rate.</param>
-    private sealed record Run(double Rate, double P50, double P99, long Requests, long Failed, double CpuUs);
+    /// <param name="Store">The trace writer's commits and fold chunks during the measured window.</param>
+    private sealed record Run(double Rate, double P50, double P99, long Requests, long Failed, double CpuUs, string Store);
 
     private static void Report(string name, Run run) =>
         Console.WriteLine($"| {name} | {run.Rate:N0} req/s | p50 {run.P50:0.00} ms | p99 {run.P99:0.00} ms | {run.Requests:N0} requests, {run.Failed} failed | server CPU {run.CpuUs:0} µs per request |");
@@ -162,7 +164,13 @@ internal static partial class RestLoad
             await Once(TimeSpan.FromSeconds(3)); // warm-up: tiered JIT, connection set-up, the writer's statements
             Console.WriteLine($"  measuring {sessions[0].Id} … for {duration.TotalSeconds:0} s");
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var output = await Once(duration);
+            string output;
+            string store;
+            using (var probe = new StoreProbe())
+            {
+                output = await Once(duration);
+                store = probe.Summary();
+            }
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             var m = Figures().Match(output);
             if (!m.Success)
@@ -171,7 +179,7 @@ internal static partial class RestLoad
             }
             double Number(int group) => double.Parse(m.Groups[group].Value, CultureInfo.InvariantCulture);
             var requests = (long)Number(1);
-            return new Run(requests / (Number(3) / 1e6), Number(4) / 1000, Number(5) / 1000, requests, (long)Number(2), cpu.TotalMicroseconds / requests);
+            return new Run(requests / (Number(3) / 1e6), Number(4) / 1000, Number(5) / 1000, requests, (long)Number(2), cpu.TotalMicroseconds / requests, store);
         }
         finally
         {

@@ -90,6 +90,8 @@ public sealed partial class TraceWriter : BackgroundService
     private readonly TimeSpan _foldIdle;
     private readonly int _foldChunkRows;
     private readonly long _foldChunkBytes;
+    private readonly double _foldChunkMs;
+    private int _chunkRows; // the next chunk's rows: sized from the last chunk's time to take about _foldChunkMs
     private readonly long _maxStoreBytes;
     private readonly ILogger<TraceWriter> _log;
     private readonly LabMetrics _metrics;
@@ -106,6 +108,8 @@ public sealed partial class TraceWriter : BackgroundService
         _foldIdle = TimeSpan.FromMilliseconds(options.Value.JournalFoldIdleMs);
         _foldChunkRows = Math.Max(1, options.Value.JournalFoldChunkRows);
         _foldChunkBytes = Math.Max(1, options.Value.JournalFoldChunkBytes);
+        _foldChunkMs = options.Value.JournalFoldChunkMs;
+        _chunkRows = _foldChunkMs > 0 ? Math.Min(MinChunkRows, _foldChunkRows) : _foldChunkRows;
         _maxStoreBytes = options.Value.MaxStoreBytes;
         _log = log;
         _metrics = metrics;
@@ -144,7 +148,9 @@ public sealed partial class TraceWriter : BackgroundService
         {
             // WAL + synchronous=NORMAL: a commit is durable once written to the WAL, which survives a killed process
             // (not a power cut); FULL would fsync every group commit.
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+            // No automatic checkpoints on this connection: the commit that crossed 1,000 WAL pages would copy them into
+            // the database and fsync it while every durable call waits; CheckpointLoopAsync does that beside it.
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
             await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             if (_maxStoreBytes > 0)
             {
@@ -156,6 +162,8 @@ public sealed partial class TraceWriter : BackgroundService
                 await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
+        using var stopCheckpoints = new CancellationTokenSource();
+        var checkpoints = CheckpointLoopAsync(stopCheckpoints.Token);
         var sql = new Statements(connection);
         var journal = TraceJournal.Count(connection);
         var nextFold = _foldRows;
@@ -197,6 +205,7 @@ public sealed partial class TraceWriter : BackgroundService
                     tx.Commit();
                 }
                 journal = Math.Max(0, journal + journaled);
+                Volatile.Write(ref _walGrew, true);
                 _metrics.BatchCommitted(batch.Count, rows, Stopwatch.GetElapsedTime(started));
                 foreach (var op in batch)
                 {
@@ -229,7 +238,15 @@ public sealed partial class TraceWriter : BackgroundService
                 LogFoldFailed(ex, journal); // start-up folds it
             }
         }
+        await stopCheckpoints.CancelAsync().ConfigureAwait(false);
+        await checkpoints.ConfigureAwait(false);
         sql.Dispose();
+        await using (var pragma = connection.CreateCommand())
+        {
+            // The pool hands this connection out again: back to SQLite's default, which also checkpoints what is left.
+            pragma.CommandText = "PRAGMA wal_autocheckpoint=1000; PRAGMA wal_checkpoint(PASSIVE);";
+            await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private enum Work
@@ -270,6 +287,55 @@ public sealed partial class TraceWriter : BackgroundService
     }
 
     /// <summary>
+    /// Copies committed WAL pages into the database on a connection of its own, every few hundred milliseconds while
+    /// the writer commits. A passive checkpoint never takes the write lock, so commits go on meanwhile, and SQLite
+    /// starts the WAL over from its beginning once a checkpoint has caught up.
+    /// </summary>
+    private async Task CheckpointLoopAsync(CancellationToken stop)
+    {
+        try
+        {
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(stop).ConfigureAwait(false);
+            await using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            using var timer = new PeriodicTimer(CheckpointInterval);
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                if (!Volatile.Read(ref _walGrew))
+                {
+                    continue;
+                }
+                Volatile.Write(ref _walGrew, false);
+                try
+                {
+                    await checkpoint.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
+                }
+                catch (SqliteException ex)
+                {
+                    LogCheckpointFailed(ex); // pages stay in the WAL, as durable there; the next tick tries again
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (SqliteException ex)
+        {
+            LogCheckpointFailed(ex); // the connection could not open: the stop's checkpoint and SQLite's next open catch up
+        }
+    }
+
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+    private bool _walGrew;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The trace store could not checkpoint its WAL; it grows until a checkpoint succeeds")]
+    private partial void LogCheckpointFailed(Exception ex);
+
+    /// <summary>Fewest rows a time-budgeted chunk folds: below this a chunk's commit costs more than its rows.</summary>
+    private const int MinChunkRows = 32;
+
+    /// <summary>
     /// Folds one chunk of the journal (<see cref="LabOptions.JournalFoldChunkRows"/>, <see cref="LabOptions.JournalFoldChunkBytes"/>);
     /// the fold ends when the journal is empty. On failure (a full or locked store) the rows stay in the journal,
     /// readable as they are, and the fold is tried again later.
@@ -279,8 +345,17 @@ public sealed partial class TraceWriter : BackgroundService
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var moved = TraceJournal.FoldChunk(connection, _foldChunkRows, _foldChunkBytes);
-            _metrics.JournalFolded(moved, Stopwatch.GetElapsedTime(started));
+            var moved = TraceJournal.FoldChunk(connection, _chunkRows, _foldChunkBytes);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            _metrics.JournalFolded(moved, elapsed);
+            if (_foldChunkMs > 0 && moved == _chunkRows)
+            {
+                // A full chunk: size the next one to the time budget (rows cost more or less with the sessions they
+                // touch and the size of their events), halving at most, growing at most by half.
+                var fit = (int)(_chunkRows * _foldChunkMs / Math.Max(0.01, elapsed.TotalMilliseconds));
+                var most = Math.Min(_foldChunkRows, _chunkRows * 3 / 2 + 1);
+                _chunkRows = Math.Clamp(fit, Math.Min(most, Math.Max(MinChunkRows, _chunkRows / 2)), most);
+            }
             if (moved == 0)
             {
                 folding = false;

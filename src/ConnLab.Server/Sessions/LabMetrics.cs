@@ -28,7 +28,7 @@ public sealed class LabMetrics : IDisposable
         _rows = _meter.CreateCounter<long>("connlab.store.rows", "{row}", "Rows committed to the trace store");
         _batchMs = _meter.CreateHistogram<double>("connlab.store.batch.duration", "ms", "Time to commit one batch");
         _folded = _meter.CreateCounter<long>("connlab.store.folded", "{row}", "Journal rows folded into the session-ordered tables");
-        _foldMs = _meter.CreateHistogram<double>("connlab.store.fold.duration", "ms", "Time to fold the journal once");
+        _foldMs = _meter.CreateHistogram<double>("connlab.store.fold.duration", "ms", "Time to fold one chunk of the journal");
         _meter.CreateObservableGauge("connlab.sessions.active", () => _sessions(), "{session}", "Sessions in memory");
         _meter.CreateObservableGauge("connlab.store.queue", () => _queueDepth(), "{write}", "Writes waiting for the trace store");
     }

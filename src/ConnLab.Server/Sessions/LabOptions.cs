@@ -66,6 +66,11 @@ public sealed class LabOptions
     /// <summary>Most octets of commands and events one fold chunk moves (a chunk holds one row at least).</summary>
     public long JournalFoldChunkBytes { get; set; } = 1 << 20;
     /// <summary>
+    /// Milliseconds one fold chunk should take (its rows are sized from the previous chunk's time, up to
+    /// <see cref="JournalFoldChunkRows"/>): the most a group commit waits behind a fold. 0 folds full chunks.
+    /// </summary>
+    public double JournalFoldChunkMs { get; set; } = 5;
+    /// <summary>
     /// Largest size of the trace store in bytes (SQLite's <c>max_page_count</c> on the writer); 0 is no limit beyond the
     /// disk. A command that would pass it is refused with 507, like one on a full disk.
     /// </summary>
