@@ -20,7 +20,8 @@ export async function launch() {
 }
 
 /** A page that turns console errors and uncaught exceptions into a failed scenario; before(page) runs before it loads. */
-export async function open(browser, path, { width = 1600, height = 1100, before = null } = {}) {
+/** A new tab at `path`; with `via`, the tab first shows `via` (same origin: its renderer process is then up already). */
+export async function open(browser, path, { width = 1600, height = 1100, before = null, via = null } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
   await before?.(page);
@@ -32,6 +33,9 @@ export async function open(browser, path, { width = 1600, height = 1100, before 
     }
   });
   page.setDefaultTimeout(15000);
+  if (via) {
+    await page.goto(BASE + via, { waitUntil: 'load' });
+  }
   await page.goto(BASE + path);
   return page;
 }
