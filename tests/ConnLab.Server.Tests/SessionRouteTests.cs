@@ -202,6 +202,19 @@ public sealed class SessionRouteTests : IDisposable
     }
 
     [Fact]
+    public async Task The_dashboard_page_is_revalidated_on_every_load_so_a_new_release_is_never_shadowed_by_a_cached_one()
+    {
+        var http = _factory.CreateClient();
+        var page = await http.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("/app/app.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(page.Headers.CacheControl?.NoCache, $"Cache-Control: {page.Headers.CacheControl}");
+        var again = new HttpRequestMessage(HttpMethod.Get, "/");
+        again.Headers.IfNoneMatch.Add(page.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.NotModified, (await http.SendAsync(again)).StatusCode);
+    }
+
+    [Fact]
     public async Task Swagger_document_describes_the_routes_and_the_bearer_token()
     {
         var doc = await _factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json");

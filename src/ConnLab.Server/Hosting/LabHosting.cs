@@ -145,7 +145,9 @@ public static class LabHosting
                 && http.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true,
             branch => branch.UseResponseCompression());
         app.UseDefaultFiles();
-        app.UseStaticFiles();
+        // The dashboard's files keep their names across releases (index.html loads /app/app.js): "no-cache" makes a
+        // browser revalidate them (a 304 when unchanged) rather than run last release's script from its cache.
+        app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "no-cache" });
         app.UseSwagger();
         app.UseSwaggerUI(o =>
         {
