@@ -148,9 +148,11 @@ public sealed partial class TraceWriter : BackgroundService
         {
             // WAL + synchronous=NORMAL: a commit is durable once written to the WAL, which survives a killed process
             // (not a power cut); FULL would fsync every group commit.
-            // No automatic checkpoints on this connection: the commit that crossed 1,000 WAL pages would copy them into
-            // the database and fsync it while every durable call waits; CheckpointLoopAsync does that beside it.
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
+            // journal_size_limit: SQLite keeps a WAL file at its largest, and one commit of a few 8 MB sends makes it
+            // hundreds of megabytes; past 64 MiB it is cut back once a checkpoint has emptied it. (A checkpoint beside the
+            // writer, on a connection of its own, was tried: under steady writes it never completes, the WAL never starts
+            // over, and it grows without bound.)
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=67108864;";
             await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             if (_maxStoreBytes > 0)
             {
@@ -162,8 +164,6 @@ public sealed partial class TraceWriter : BackgroundService
                 await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        using var stopCheckpoints = new CancellationTokenSource();
-        var checkpoints = CheckpointLoopAsync(stopCheckpoints.Token);
         var sql = new Statements(connection);
         var journal = TraceJournal.Count(connection);
         var nextFold = _foldRows;
@@ -205,7 +205,6 @@ public sealed partial class TraceWriter : BackgroundService
                     tx.Commit();
                 }
                 journal = Math.Max(0, journal + journaled);
-                Volatile.Write(ref _walGrew, true);
                 _metrics.BatchCommitted(batch.Count, rows, Stopwatch.GetElapsedTime(started));
                 foreach (var op in batch)
                 {
@@ -238,15 +237,7 @@ public sealed partial class TraceWriter : BackgroundService
                 LogFoldFailed(ex, journal); // start-up folds it
             }
         }
-        await stopCheckpoints.CancelAsync().ConfigureAwait(false);
-        await checkpoints.ConfigureAwait(false);
         sql.Dispose();
-        await using (var pragma = connection.CreateCommand())
-        {
-            // The pool hands this connection out again: back to SQLite's default, which also checkpoints what is left.
-            pragma.CommandText = "PRAGMA wal_autocheckpoint=1000; PRAGMA wal_checkpoint(PASSIVE);";
-            await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-        }
     }
 
     private enum Work
@@ -285,52 +276,6 @@ public sealed partial class TraceWriter : BackgroundService
             return Work.Fold;
         }
     }
-
-    /// <summary>
-    /// Copies committed WAL pages into the database on a connection of its own, every few hundred milliseconds while
-    /// the writer commits. A passive checkpoint never takes the write lock, so commits go on meanwhile, and SQLite
-    /// starts the WAL over from its beginning once a checkpoint has caught up.
-    /// </summary>
-    private async Task CheckpointLoopAsync(CancellationToken stop)
-    {
-        try
-        {
-            await using var connection = new SqliteConnection(_connectionString);
-            await connection.OpenAsync(stop).ConfigureAwait(false);
-            await using var checkpoint = connection.CreateCommand();
-            checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-            using var timer = new PeriodicTimer(CheckpointInterval);
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-            {
-                if (!Volatile.Read(ref _walGrew))
-                {
-                    continue;
-                }
-                Volatile.Write(ref _walGrew, false);
-                try
-                {
-                    await checkpoint.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
-                }
-                catch (SqliteException ex)
-                {
-                    LogCheckpointFailed(ex); // pages stay in the WAL, as durable there; the next tick tries again
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (SqliteException ex)
-        {
-            LogCheckpointFailed(ex); // the connection could not open: the stop's checkpoint and SQLite's next open catch up
-        }
-    }
-
-    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
-    private bool _walGrew;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The trace store could not checkpoint its WAL; it grows until a checkpoint succeeds")]
-    private partial void LogCheckpointFailed(Exception ex);
 
     /// <summary>Fewest rows a time-budgeted chunk folds: below this a chunk's commit costs more than its rows.</summary>
     private const int MinChunkRows = 32;
