@@ -213,6 +213,32 @@ public sealed class TraceWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Committed_pages_reach_the_database_file_through_the_background_checkpoint()
+    {
+        await Store().MigrateAsync(CancellationToken.None);
+        SqliteConnection.ClearAllPools(); // the migration's connection closed: the file holds the schema, the WAL nothing
+        var before = new FileInfo(_path).Length;
+        using var writer = Writer(foldRows: 1_000_000);
+        await writer.StartAsync(CancellationToken.None);
+        var (session, perCommand) = Drive(200);
+        await writer.Enqueue(new CreateSessionOp(Row(1), [], []));
+        for (var i = 0; i < 200; i++)
+        {
+            await writer.Enqueue(new AppendOp(1, i, [session.Commands[i]], perCommand[i]));
+        }
+        // The writer's own connection checkpoints only past WalCheckpointPages (8,192), far beyond these few hundred:
+        // only the background checkpoint can have copied these pages into the file while it runs.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (new FileInfo(_path).Length <= before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.True(new FileInfo(_path).Length > before, $"the database file stayed at {before} bytes");
+        await AssertStored(1, session);
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_quiet_writer_folds_its_journal()
     {
         await Store().MigrateAsync(CancellationToken.None);

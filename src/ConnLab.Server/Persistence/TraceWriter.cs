@@ -91,6 +91,7 @@ public sealed partial class TraceWriter : BackgroundService
     private readonly int _foldChunkRows;
     private readonly long _foldChunkBytes;
     private readonly double _foldChunkMs;
+    private readonly int _walCheckpointPages;
     private int _chunkRows; // the next chunk's rows: sized from the last chunk's time to take about _foldChunkMs
     private readonly long _maxStoreBytes;
     private readonly ILogger<TraceWriter> _log;
@@ -109,6 +110,7 @@ public sealed partial class TraceWriter : BackgroundService
         _foldChunkRows = Math.Max(1, options.Value.JournalFoldChunkRows);
         _foldChunkBytes = Math.Max(1, options.Value.JournalFoldChunkBytes);
         _foldChunkMs = options.Value.JournalFoldChunkMs;
+        _walCheckpointPages = Math.Max(1, options.Value.WalCheckpointPages);
         _chunkRows = _foldChunkMs > 0 ? Math.Min(MinChunkRows, _foldChunkRows) : _foldChunkRows;
         _maxStoreBytes = options.Value.MaxStoreBytes;
         _log = log;
@@ -148,11 +150,13 @@ public sealed partial class TraceWriter : BackgroundService
         {
             // WAL + synchronous=NORMAL: a commit is durable once written to the WAL, which survives a killed process
             // (not a power cut); FULL would fsync every group commit.
-            // journal_size_limit: SQLite keeps a WAL file at its largest, and one commit of a few 8 MB sends makes it
-            // hundreds of megabytes; past 64 MiB it is cut back once a checkpoint has emptied it. (A checkpoint beside the
-            // writer, on a connection of its own, was tried: under steady writes it never completes, the WAL never starts
-            // over, and it grows without bound.)
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=67108864;";
+            // Checkpoints: CheckpointLoopAsync copies committed pages into the database beside the writer, so that no
+            // commit waits for that copy and its fsync. Under steady writes those never complete (new frames arrive while
+            // they copy), and the WAL only starts over after a complete one: the writer's own automatic checkpoint, at
+            // WalCheckpointPages (far above SQLite's 1,000), backfills the few pages left and lets it, keeping the WAL
+            // bounded. journal_size_limit cuts a WAL inflated by a burst (a few 8 MB sends) back to 64 MiB afterwards.
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=67108864; " +
+                $"PRAGMA wal_autocheckpoint={_walCheckpointPages};";
             await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             if (_maxStoreBytes > 0)
             {
@@ -164,6 +168,8 @@ public sealed partial class TraceWriter : BackgroundService
                 await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
+        using var stopCheckpoints = new CancellationTokenSource();
+        var checkpoints = CheckpointLoopAsync(stopCheckpoints.Token);
         var sql = new Statements(connection);
         var journal = TraceJournal.Count(connection);
         var nextFold = _foldRows;
@@ -205,6 +211,7 @@ public sealed partial class TraceWriter : BackgroundService
                     tx.Commit();
                 }
                 journal = Math.Max(0, journal + journaled);
+                Volatile.Write(ref _walGrew, true);
                 _metrics.BatchCommitted(batch.Count, rows, Stopwatch.GetElapsedTime(started));
                 foreach (var op in batch)
                 {
@@ -237,7 +244,15 @@ public sealed partial class TraceWriter : BackgroundService
                 LogFoldFailed(ex, journal); // start-up folds it
             }
         }
+        await stopCheckpoints.CancelAsync().ConfigureAwait(false);
+        await checkpoints.ConfigureAwait(false);
         sql.Dispose();
+        await using (var pragma = connection.CreateCommand())
+        {
+            // The pool hands this connection out again: back to SQLite's default, which also checkpoints what is left.
+            pragma.CommandText = "PRAGMA wal_autocheckpoint=1000; PRAGMA wal_checkpoint(PASSIVE);";
+            await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private enum Work
@@ -276,6 +291,52 @@ public sealed partial class TraceWriter : BackgroundService
             return Work.Fold;
         }
     }
+
+    /// <summary>
+    /// Copies committed WAL pages into the database on a connection of its own, every few hundred milliseconds while
+    /// the writer commits. A passive checkpoint never takes the write lock, so commits go on meanwhile, and SQLite
+    /// starts the WAL over from its beginning once a checkpoint has caught up.
+    /// </summary>
+    private async Task CheckpointLoopAsync(CancellationToken stop)
+    {
+        try
+        {
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(stop).ConfigureAwait(false);
+            await using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            using var timer = new PeriodicTimer(CheckpointInterval);
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                if (!Volatile.Read(ref _walGrew))
+                {
+                    continue;
+                }
+                Volatile.Write(ref _walGrew, false);
+                try
+                {
+                    await checkpoint.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
+                }
+                catch (SqliteException ex)
+                {
+                    LogCheckpointFailed(ex); // pages stay in the WAL, as durable there; the next tick tries again
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (SqliteException ex)
+        {
+            LogCheckpointFailed(ex); // the connection could not open: the stop's checkpoint and SQLite's next open catch up
+        }
+    }
+
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+    private bool _walGrew;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The trace store could not checkpoint its WAL; it grows until a checkpoint succeeds")]
+    private partial void LogCheckpointFailed(Exception ex);
 
     /// <summary>Fewest rows a time-budgeted chunk folds: below this a chunk's commit costs more than its rows.</summary>
     private const int MinChunkRows = 32;

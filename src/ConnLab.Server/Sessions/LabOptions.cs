@@ -71,6 +71,12 @@ public sealed class LabOptions
     /// </summary>
     public double JournalFoldChunkMs { get; set; } = 5;
     /// <summary>
+    /// WAL pages after which the trace writer checkpoints on its own connection. A checkpoint beside the writer copies
+    /// pages every 250 ms without holding up commits but cannot complete while they go on; this one finishes the job
+    /// so that the WAL starts over instead of growing.
+    /// </summary>
+    public int WalCheckpointPages { get; set; } = 8192;
+    /// <summary>
     /// Largest size of the trace store in bytes (SQLite's <c>max_page_count</c> on the writer); 0 is no limit beyond the
     /// disk. A command that would pass it is refused with 507, like one on a full disk.
     /// </summary>
