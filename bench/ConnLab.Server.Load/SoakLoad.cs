@@ -134,11 +134,28 @@ internal static class SoakLoad
         // Watchers: each follows one driven session and checks every index arrives once, in order.
         var watched = sessions.Take(16).ToList();
         var watchers = new List<(HubConnection Hub, string Id, StrongBox<long> Next, StrongBox<long> Disorder)>();
+        var cutOffs = 0;
         foreach (var (id, _) in watched)
         {
             var hub = new HubConnectionBuilder().WithUrl($"{http}/hubs/lab", o => o.Transports = HttpTransportType.WebSockets).Build();
             var next = new StrongBox<long>(0);
             var disorder = new StrongBox<long>(0);
+            // While a re-Watch is pending, pushes are held and applied after its answer, as the dashboard does: the
+            // answer's continuation runs after the receive loop has gone on to the new watch's first pushes.
+            var gate = new Lock();
+            List<JsonElement>? held = null;
+            void Push(JsonElement events)
+            {
+                lock (gate)
+                {
+                    if (held is not null)
+                    {
+                        held.Add(events.Clone());
+                        return;
+                    }
+                    Take(events);
+                }
+            }
             void Take(JsonElement events)
             {
                 foreach (var e in events.EnumerateArray())
@@ -155,9 +172,34 @@ internal static class SoakLoad
                     next.Value = index + 1;
                 }
             }
-            hub.On<JsonElement>("SessionEvents", m => Take(m.GetProperty("events")));
-            hub.On<JsonElement>("SessionRewound", s => next.Value = s.GetProperty("eventCount").GetInt64()); // the trace restarts there
-            hub.On<string, long>("SessionLagged", async (_, from) => Take((await hub.InvokeAsync<JsonElement>("Watch", id, from)).GetProperty("events")));
+            hub.On<JsonElement>("SessionEvents", m => Push(m.GetProperty("events")));
+            hub.On<JsonElement>("SessionRewound", s =>
+            {
+                lock (gate)
+                {
+                    next.Value = s.GetProperty("eventCount").GetInt64(); // the trace restarts there
+                }
+            });
+            hub.On<string, long>("SessionLagged", async (_, from) =>
+            {
+                Interlocked.Increment(ref cutOffs);
+                lock (gate)
+                {
+                    held = [];
+                }
+                var answer = await hub.InvokeAsync<JsonElement>("Watch", id, from);
+                lock (gate)
+                {
+                    // A rewind the cut-off dropped: the answer's trace is shorter than where this watcher was.
+                    next.Value = Math.Min(next.Value, answer.GetProperty("nextIndex").GetInt64() - answer.GetProperty("events").GetArrayLength());
+                    Take(answer.GetProperty("events"));
+                    foreach (var events in held!)
+                    {
+                        Take(events);
+                    }
+                    held = null;
+                }
+            });
             await hub.StartAsync();
             Take((await hub.InvokeAsync<JsonElement>("Watch", id, 0L)).GetProperty("events"));
             watchers.Add((hub, id, next, disorder));
@@ -195,7 +237,7 @@ internal static class SoakLoad
             BenchReport.Add($"soak: {op}", $"{l.Count / clock.Elapsed.TotalSeconds:N0}/s, p50 {l.Percentile(50):0.00} ms, p99 {l.Percentile(99):0.00} ms");
         }
         var disorderTotal = watchers.Sum(w => w.Disorder.Value);
-        BenchReport.Add($"soak: {duration.TotalSeconds:0} s, 64 clients (REST, gRPC, SignalR)", $"{serverErrors} 5xx, {otherErrors} other refusals, {missing} events lost, {disorderTotal} out of order",
+        BenchReport.Add($"soak: {duration.TotalSeconds:0} s, 64 clients (REST, gRPC, SignalR)", $"{serverErrors} 5xx, {otherErrors} other refusals, {missing} events lost, {disorderTotal} out of order, {cutOffs} watchers cut off and resumed",
             "zero 5xx, zero lost or reordered", "—", serverErrors == 0 && missing == 0 && disorderTotal == 0);
         var warm = rss.Skip(2).ToList();
         if (warm.Count >= 2)
