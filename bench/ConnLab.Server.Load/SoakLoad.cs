@@ -140,17 +140,30 @@ internal static class SoakLoad
             var hub = new HubConnectionBuilder().WithUrl($"{http}/hubs/lab", o => o.Transports = HttpTransportType.WebSockets).Build();
             var next = new StrongBox<long>(0);
             var disorder = new StrongBox<long>(0);
-            // While a re-Watch is pending, pushes are held and applied after its answer, as the dashboard does: the
-            // answer's continuation runs after the receive loop has gone on to the new watch's first pushes.
+            // While a Watch is pending, pushes are held and applied after its answer, as the dashboard does: the answer's
+            // continuation can run after the receive loop has gone on to the watch's first pushes (the first Watch
+            // counted a few events out of order in one soak run of two without this).
             var gate = new Lock();
-            List<JsonElement>? held = null;
+            var recent = new Queue<string>();
+            void Note(string what)
+            {
+                recent.Enqueue(what);
+                if (recent.Count > 12)
+                {
+                    recent.Dequeue();
+                }
+            }
+            List<Action>? held = null; // pushes and rewinds that arrived while a Watch was pending, in order
             void Push(JsonElement events)
             {
                 lock (gate)
                 {
+                    var n = events.GetArrayLength();
+                    Note(n == 0 ? "E[]" : $"E[{events[0].GetProperty("index").GetInt64()}..{events[n - 1].GetProperty("index").GetInt64()}]");
                     if (held is not null)
                     {
-                        held.Add(events.Clone());
+                        var copy = events.Clone();
+                        held.Add(() => Take(copy));
                         return;
                     }
                     Take(events);
@@ -168,6 +181,7 @@ internal static class SoakLoad
                     if (index != next.Value)
                     {
                         disorder.Value++;
+                        Console.WriteLine($"soak: watcher of {id} got index {index} where {next.Value} was next; last messages: {string.Join(" ", recent)}");
                     }
                     next.Value = index + 1;
                 }
@@ -177,12 +191,23 @@ internal static class SoakLoad
             {
                 lock (gate)
                 {
-                    next.Value = s.GetProperty("eventCount").GetInt64(); // the trace restarts there
+                    var count = s.GetProperty("eventCount").GetInt64(); // the trace restarts there
+                    Note($"R({count})");
+                    if (held is not null)
+                    {
+                        held.Add(() => next.Value = count);
+                        return;
+                    }
+                    next.Value = count;
                 }
             });
             hub.On<string, long>("SessionLagged", async (_, from) =>
             {
                 Interlocked.Increment(ref cutOffs);
+                await WatchFrom(from);
+            });
+            async Task WatchFrom(long from)
+            {
                 lock (gate)
                 {
                     held = [];
@@ -193,15 +218,15 @@ internal static class SoakLoad
                     // A rewind the cut-off dropped: the answer's trace is shorter than where this watcher was.
                     next.Value = Math.Min(next.Value, answer.GetProperty("nextIndex").GetInt64() - answer.GetProperty("events").GetArrayLength());
                     Take(answer.GetProperty("events"));
-                    foreach (var events in held!)
+                    foreach (var apply in held!)
                     {
-                        Take(events);
+                        apply();
                     }
                     held = null;
                 }
-            });
+            }
             await hub.StartAsync();
-            Take((await hub.InvokeAsync<JsonElement>("Watch", id, 0L)).GetProperty("events"));
+            await WatchFrom(0);
             watchers.Add((hub, id, next, disorder));
         }
 

@@ -20,7 +20,7 @@ public sealed class LabBroadcaster : BackgroundService
 
     // Null is a clock tick: time to send the snapshots held back by SnapshotInterval.
     private readonly Channel<SessionChange?> _changes = Channel.CreateUnbounded<SessionChange?>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<string, (long SentAt, SessionSnapshot? Held)> _snapshots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long SentAt, SessionSnapshot? Held, long HeldSeq)> _snapshots = new(StringComparer.Ordinal);
     private volatile int _snapshotsHeld; // read by the clock, so it ticks only while a snapshot waits
     private readonly LabService _lab;
     private readonly WatchRegistry _watchers;
@@ -94,7 +94,7 @@ public sealed class LabBroadcaster : BackgroundService
     private void SendHeldSnapshots()
     {
         var now = Environment.TickCount64;
-        foreach (var (sessionId, (sentAt, held)) in _snapshots.ToList())
+        foreach (var (sessionId, (sentAt, held, heldSeq)) in _snapshots.ToList())
         {
             if (held is null)
             {
@@ -108,26 +108,26 @@ public sealed class LabBroadcaster : BackgroundService
             {
                 continue;
             }
-            _snapshots[sessionId] = (now, null);
+            _snapshots[sessionId] = (now, null, 0);
             if (_lab.Find(sessionId) is { } host)
             {
-                _watchers.Publish(Broadcast.Appended(new SessionEventsMessage(sessionId, [], SessionView.From(host, held))));
+                _watchers.Publish(Broadcast.Appended(new SessionEventsMessage(sessionId, [], SessionView.From(host, held)), heldSeq));
             }
         }
         _snapshotsHeld = _snapshots.Values.Count(v => v.Held is not null);
     }
 
     /// <summary>The snapshot to send with a batch now, or null to hold it back (the tick sends the latest one).</summary>
-    private SessionView? SnapshotFor(SessionHost host, SessionSnapshot snapshot)
+    private SessionView? SnapshotFor(SessionHost host, SessionSnapshot snapshot, long seq)
     {
         var now = Environment.TickCount64;
         if (_snapshots.TryGetValue(host.Id, out var last) && now - last.SentAt < SnapshotInterval.TotalMilliseconds)
         {
-            _snapshots[host.Id] = (last.SentAt, snapshot);
+            _snapshots[host.Id] = (last.SentAt, snapshot, seq);
             _snapshotsHeld = 1;
             return null;
         }
-        _snapshots[host.Id] = (now, null);
+        _snapshots[host.Id] = (now, null, 0);
         return SessionView.From(host, snapshot);
     }
 
@@ -142,15 +142,15 @@ public sealed class LabBroadcaster : BackgroundService
                 case SessionChangeKind.Deleted:
                     Flush();
                     _snapshots.Remove(sessionId);
-                    _watchers.Publish(Broadcast.Delete(sessionId));
+                    _watchers.Publish(Broadcast.Delete(sessionId, change.Seq));
                     return;
                 case SessionChangeKind.Rewound:
                     Flush();
                     var host = _lab.Find(sessionId);
                     if (host is not null && change.Snapshot is not null)
                     {
-                        _snapshots[sessionId] = (Environment.TickCount64, null);
-                        _watchers.Publish(Broadcast.Rewind(SessionView.From(host, change.Snapshot)));
+                        _snapshots[sessionId] = (Environment.TickCount64, null, 0);
+                        _watchers.Publish(Broadcast.Rewind(SessionView.From(host, change.Snapshot), change.Seq));
                     }
                     break;
                 default:
@@ -170,7 +170,7 @@ public sealed class LabBroadcaster : BackgroundService
             var host = _lab.Find(sessionId);
             if (host is not null)
             {
-                _watchers.Publish(Broadcast.Appended(new SessionEventsMessage(sessionId, events.ToList(), SnapshotFor(host, last.Snapshot))));
+                _watchers.Publish(Broadcast.Appended(new SessionEventsMessage(sessionId, events.ToList(), SnapshotFor(host, last.Snapshot, last.Seq)), last.Seq));
             }
             events.Clear();
         }

@@ -137,7 +137,7 @@ public sealed class LabHub(LabService lab, WatchRegistry watchers, LabHubLifetim
         }
         var connection = connections.Connection(Context.ConnectionId) ?? throw new HubException("the connection is closing");
         Watcher? watcher = null;
-        var answer = await WatchAnswer.ReadAsync(lab, sessionId, fromIndex, snapshot => watcher = watchers.Watch(connection, sessionId, snapshot.EventCount),
+        var answer = await WatchAnswer.ReadAsync(lab, sessionId, fromIndex, snapshot => watcher = watchers.Watch(connection, sessionId, snapshot.EventCount, SessionChange.Latest),
             Context.ConnectionAborted).ConfigureAwait(false);
         if (answer.Error is not null)
         {

@@ -26,7 +26,7 @@ public sealed class WatchRegistry(LabService lab)
     /// Adds (or replaces) the connection's watch of a session, held until <see cref="Watcher.Release"/>; null when the
     /// connection already watches as many sessions as it may.
     /// </summary>
-    internal Watcher? Watch(HubConnectionContext connection, string sessionId, long nextIndex)
+    internal Watcher? Watch(HubConnectionContext connection, string sessionId, long nextIndex, long since)
     {
         lock (_gate)
         {
@@ -40,7 +40,7 @@ public sealed class WatchRegistry(LabService lab)
             {
                 return null;
             }
-            var watcher = new Watcher(connection, sessionId, nextIndex, Math.Max(1, lab.Options.WatchBuffer), w =>
+            var watcher = new Watcher(connection, sessionId, nextIndex, since, Math.Max(1, lab.Options.WatchBuffer), w =>
             {
                 lock (_gate)
                 {

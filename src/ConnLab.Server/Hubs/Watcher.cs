@@ -7,12 +7,13 @@ namespace ConnLab.Server.Hubs;
 /// <summary>One committed change of a session, built once and serialised once for all of its watchers.</summary>
 internal sealed class Broadcast
 {
-    private Broadcast(SessionEventsMessage? events, SessionView? rewound, string sessionId, SerializedHubMessage message)
+    private Broadcast(SessionEventsMessage? events, SessionView? rewound, string sessionId, SerializedHubMessage message, long seq)
     {
         Events = events;
         Rewound = rewound;
         SessionId = sessionId;
         Message = message;
+        Seq = seq;
     }
 
     public SessionEventsMessage? Events { get; }
@@ -21,9 +22,13 @@ internal sealed class Broadcast
     public SerializedHubMessage Message { get; }
     public bool Deleted => Events is null && Rewound is null;
 
-    public static Broadcast Appended(SessionEventsMessage events) => new(events, null, events.SessionId, Invocation(nameof(ILabClient.SessionEvents), events));
-    public static Broadcast Rewind(SessionView session) => new(null, session, session.Id, Invocation(nameof(ILabClient.SessionRewound), session));
-    public static Broadcast Delete(string sessionId) => new(null, null, sessionId, Invocation(nameof(ILabClient.SessionDeleted), sessionId));
+    /// <summary>The <see cref="Sessions.SessionChange.Seq"/> of the last change this message carries.</summary>
+    public long Seq { get; }
+
+    public static Broadcast Appended(SessionEventsMessage events, long seq) =>
+        new(events, null, events.SessionId, Invocation(nameof(ILabClient.SessionEvents), events), seq);
+    public static Broadcast Rewind(SessionView session, long seq) => new(null, session, session.Id, Invocation(nameof(ILabClient.SessionRewound), session), seq);
+    public static Broadcast Delete(string sessionId, long seq) => new(null, null, sessionId, Invocation(nameof(ILabClient.SessionDeleted), sessionId), seq);
 
     public static SerializedHubMessage Invocation(string target, params object?[] args) => new(new InvocationMessage(target, args));
 }
@@ -34,7 +39,7 @@ internal sealed class Broadcast
 /// resume from, so a client that stops reading costs a bounded amount of memory and never delays the session or the
 /// other watchers.
 /// </summary>
-internal sealed class Watcher(HubConnectionContext connection, string sessionId, long nextIndex, int limit, Action<Watcher> cutOff)
+internal sealed class Watcher(HubConnectionContext connection, string sessionId, long nextIndex, long since, int limit, Action<Watcher> cutOff)
 {
     private readonly Queue<(SerializedHubMessage Message, int Events, long NextAfter)> _outbox = new();
     private readonly Lock _gate = new();
@@ -69,9 +74,17 @@ internal sealed class Watcher(HubConnectionContext connection, string sessionId,
         }
     }
 
-    /// <summary>Queues a change, skipping events the watcher already has (those its Watch answer carried).</summary>
+    /// <summary>
+    /// Queues a change, skipping what the watcher already has: changes announced before it was taken (by
+    /// <c>since</c>: after a rewind an index alone would take a stale change of the old trace for a new
+    /// one) and, in a batch that straddles its Watch answer, the events that answer carried.
+    /// </summary>
     public void Offer(Broadcast change)
     {
+        if (change.Seq <= since)
+        {
+            return;
+        }
         bool lagged;
         lock (_gate)
         {
