@@ -25,38 +25,75 @@ public sealed class HubWatcherTests
     private static Broadcast Events(long seq, params long[] indexes) =>
         Broadcast.Appended(new SessionEventsMessage("s1", indexes.Select(Event).ToList(), null), seq);
 
+    /// <summary>A hub connection whose output the test reads as JSON hub messages.</summary>
+    private sealed class Client
+    {
+        private readonly Pipe _toClient = new();
+
+        public Client()
+        {
+            var toServer = new Pipe();
+            var connection = new DefaultConnectionContext("c1", new Duplex(toServer.Reader, _toClient.Writer), new Duplex(_toClient.Reader, toServer.Writer));
+            Context = new HubConnectionContext(connection, new HubConnectionContextOptions { KeepAliveInterval = TimeSpan.Zero }, NullLoggerFactory.Instance)
+            {
+                Protocol = new JsonHubProtocol(),
+            };
+        }
+
+        public HubConnectionContext Context { get; }
+
+        /// <summary>The next <paramref name="count"/> messages sent: each its target and arguments.</summary>
+        public async Task<List<JsonNode>> Read(int count)
+        {
+            var messages = new List<JsonNode>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (messages.Count < count)
+            {
+                var read = await _toClient.Reader.ReadAsync(timeout.Token);
+                var text = Encoding.UTF8.GetString(read.Buffer.ToArray());
+                _toClient.Reader.AdvanceTo(read.Buffer.End);
+                messages.AddRange(text.Split('\u001e', StringSplitOptions.RemoveEmptyEntries).Select(m => JsonNode.Parse(m)!));
+            }
+            return messages;
+        }
+    }
+
+    private static long[] Indexes(JsonNode message) =>
+        [.. message["arguments"]![0]!["events"]!.AsArray().Select(e => e!["index"]!.GetValue<long>())];
+
     [Fact]
     public async Task A_change_announced_before_the_watch_is_never_sent_even_when_a_rewind_made_its_indexes_look_new()
     {
-        var toServer = new Pipe();
-        var toClient = new Pipe();
-        var connection = new DefaultConnectionContext("c1", new Duplex(toServer.Reader, toClient.Writer), new Duplex(toClient.Reader, toServer.Writer));
-        var context = new HubConnectionContext(connection, new HubConnectionContextOptions { KeepAliveInterval = TimeSpan.Zero }, NullLoggerFactory.Instance)
-        {
-            Protocol = new JsonHubProtocol(),
-        };
+        var client = new Client();
         // Watched right after a rewind to 16 events, announced as change 10; the broadcaster is still behind with
         // change 9, the old trace's events 105..107, which were committed before the rewind.
-        var watcher = new Watcher(context, "s1", nextIndex: 16, since: 10, limit: 1000, cutOff: _ => { });
+        var watcher = new Watcher(client.Context, "s1", nextIndex: 16, since: 10, limit: 1000, cutOff: _ => { });
         watcher.Offer(Events(9, 105, 106, 107));
         watcher.Offer(Events(11, 16, 17, 18));
         watcher.Release();
 
-        var sent = new List<long>();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (sent.Count < 3 && DateTime.UtcNow < deadline)
-        {
-            var read = await toClient.Reader.ReadAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
-            var text = Encoding.UTF8.GetString(read.Buffer.ToArray());
-            toClient.Reader.AdvanceTo(read.Buffer.End);
-            foreach (var message in text.Split('\u001e', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var invocation = JsonNode.Parse(message)!;
-                Assert.Equal("SessionEvents", invocation["target"]!.GetValue<string>());
-                sent.AddRange(invocation["arguments"]![0]!["events"]!.AsArray().Select(e => e!["index"]!.GetValue<long>()));
-            }
-        }
-        Assert.Equal([16, 17, 18], sent);
+        var sent = await client.Read(1);
+        Assert.Equal("SessionEvents", sent[0]["target"]!.GetValue<string>());
+        Assert.Equal([16, 17, 18], Indexes(sent[0]));
         watcher.End();
+    }
+
+    [Fact]
+    public async Task A_watcher_cut_off_with_a_rewind_still_queued_resumes_from_where_the_trace_restarted()
+    {
+        var client = new Client();
+        var watcher = new Watcher(client.Context, "s1", nextIndex: 100, since: 0, limit: 5, cutOff: _ => { });
+        watcher.Offer(Events(1, 100, 101));
+        // Not released yet (as before a Watch answer goes out): everything queues. A rewind to 16, the new trace's
+        // events, then more than the limit: cut off.
+        var rewound = new SessionView("s1", "n", "linux", 1, 0, 0, 16, null!, [], [], 0, [], null, [], null);
+        watcher.Offer(Broadcast.Rewind(rewound, 2));
+        watcher.Offer(Events(3, 16, 17, 18));
+        watcher.Offer(Events(4, 19, 20, 21));
+        watcher.Release();
+
+        var sent = await client.Read(1);
+        Assert.Equal("SessionLagged", sent[0]["target"]!.GetValue<string>());
+        Assert.Equal(16, sent[0]["arguments"]![1]!.GetValue<long>()); // not 100: the trace restarted at 16 meanwhile
     }
 }

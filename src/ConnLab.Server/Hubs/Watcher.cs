@@ -146,11 +146,18 @@ internal sealed class Watcher(HubConnectionContext connection, string sessionId,
 
     private void CutOff()
     {
-        // Everything not yet handed to the connection is dropped; the client watches again from there.
+        // Everything not yet handed to the connection is dropped; the client watches again from there. A rewind among
+        // the dropped moves that point back to where the trace restarted: resuming past it would append the new trace's
+        // later events to the old trace's earlier ones, with nothing to tell them apart.
+        var resumeFrom = _deliveredTo;
+        foreach (var queued in _outbox)
+        {
+            resumeFrom = Math.Min(resumeFrom, queued.NextAfter);
+        }
         _outbox.Clear();
         _pending = 0;
         _ended = true;
-        _outbox.Enqueue((Broadcast.Invocation(nameof(ILabClient.SessionLagged), sessionId, _deliveredTo), 0, _deliveredTo));
+        _outbox.Enqueue((Broadcast.Invocation(nameof(ILabClient.SessionLagged), sessionId, resumeFrom), 0, resumeFrom));
     }
 
     private void Pump()
