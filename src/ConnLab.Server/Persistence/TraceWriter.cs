@@ -247,11 +247,16 @@ public sealed partial class TraceWriter : BackgroundService
         await stopCheckpoints.CancelAsync().ConfigureAwait(false);
         await checkpoints.ConfigureAwait(false);
         sql.Dispose();
-        await using (var pragma = connection.CreateCommand())
+        try
         {
+            await using var pragma = connection.CreateCommand();
             // The pool hands this connection out again: back to SQLite's default, which also checkpoints what is left.
             pragma.CommandText = "PRAGMA wal_autocheckpoint=1000; PRAGMA wal_checkpoint(PASSIVE);";
             await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            LogCheckpointFailed(ex); // a full or locked store: the WAL keeps the pages, and the next open checkpoints them
         }
     }
 
