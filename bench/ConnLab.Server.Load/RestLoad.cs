@@ -76,10 +76,11 @@ internal static partial class RestLoad
 
     /// <param name="CpuUs">The server process's CPU time per request, µs: robust to a busy machine, unlike the rate.</param>
     /// <param name="Store">The trace writer's commits and fold chunks during the measured window.</param>
-    private sealed record Run(double Rate, double P50, double P99, long Requests, long Failed, double CpuUs, string Store);
+    /// <param name="Gc">The server's allocation per request and its collections during the window (wrk runs outside it).</param>
+    private sealed record Run(double Rate, double P50, double P99, long Requests, long Failed, double CpuUs, string Store, string Gc);
 
     private static void Report(string name, Run run) =>
-        Console.WriteLine($"| {name} | {run.Rate:N0} req/s | p50 {run.P50:0.00} ms | p99 {run.P99:0.00} ms | {run.Requests:N0} requests, {run.Failed} failed | server CPU {run.CpuUs:0} µs per request |");
+        Console.WriteLine($"| {name} | {run.Rate:N0} req/s | p50 {run.P50:0.00} ms | p99 {run.P99:0.00} ms | {run.Requests:N0} requests, {run.Failed} failed | server CPU {run.CpuUs:0} µs per request | {run.Gc} |");
 
     // wrk runs one Lua state per thread: each thread takes every other session, so no two connections share a session.
     // Requests are formatted once; the script's done() prints the figures for this harness to read.
@@ -164,6 +165,7 @@ internal static partial class RestLoad
             await Once(TimeSpan.FromSeconds(3)); // warm-up: tiered JIT, connection set-up, the writer's statements
             Console.WriteLine($"  measuring {sessions[0].Id} … for {duration.TotalSeconds:0} s");
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var gc = GcWindow.Start();
             string output;
             string store;
             using (var probe = new StoreProbe())
@@ -172,6 +174,7 @@ internal static partial class RestLoad
                 store = probe.Summary();
             }
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            var gcSummary = gc.Summary();
             var m = Figures().Match(output);
             if (!m.Success)
             {
@@ -179,7 +182,8 @@ internal static partial class RestLoad
             }
             double Number(int group) => double.Parse(m.Groups[group].Value, CultureInfo.InvariantCulture);
             var requests = (long)Number(1);
-            return new Run(requests / (Number(3) / 1e6), Number(4) / 1000, Number(5) / 1000, requests, (long)Number(2), cpu.TotalMicroseconds / requests, store);
+            return new Run(requests / (Number(3) / 1e6), Number(4) / 1000, Number(5) / 1000, requests, (long)Number(2), cpu.TotalMicroseconds / requests, store,
+                gcSummary.PerRequest(requests));
         }
         finally
         {

@@ -86,6 +86,30 @@ public sealed class SessionRouteTests : IDisposable
     }
 
     [Fact]
+    public async Task Events_carry_their_payload_in_base64_and_in_flight_segments_carry_none()
+    {
+        var lab = _factory.Lab();
+        await lab.Create(Isns);
+        await lab.Ok("/endpoints/server/listen");
+        await lab.Ok("/endpoints/client/connect");
+        await lab.Ok("/run");
+        var send = await lab.Ok("/endpoints/client/send", new { data = "hello" });
+
+        var sent = send["events"]!.AsArray().Single(e => e!["kind"]!.GetValue<string>() == "segment-sent")!["segment"]!;
+        Assert.Equal("aGVsbG8=", sent["payloadBase64"]!.GetValue<string>());
+        var inFlight = send["session"]!["inFlight"]!.AsArray().Single()!["segment"]!.AsObject();
+        Assert.Equal(sent["id"]!.GetValue<long>(), inFlight["id"]!.GetValue<long>());
+        Assert.False(inFlight.ContainsKey("payloadBase64"));
+        // The same segment, listed again by the next answer while still in flight, and its delivery event with the octets.
+        var again = (await lab.Get())["inFlight"]!.AsArray().Single()!["segment"]!.AsObject();
+        Assert.False(again.ContainsKey("payloadBase64"));
+        var delivered = (await lab.Ok("/step"))["events"]!.AsArray().First(e => e!["kind"]!.GetValue<string>() == "segment-delivered")!["segment"]!;
+        Assert.Equal("aGVsbG8=", delivered["payloadBase64"]!.GetValue<string>());
+        var ack = (await lab.Ok("/step"))["events"]!.AsArray().First(e => e!["kind"]!.GetValue<string>() == "segment-delivered")!["segment"]!;
+        Assert.Equal(("", 0), (ack["payloadBase64"]!.GetValue<string>(), ack["len"]!.GetValue<int>()));
+    }
+
+    [Fact]
     public async Task Trace_reads_the_snapshot_and_every_event_from_an_index_in_one_answer()
     {
         var lab = _factory.Lab();
@@ -103,7 +127,7 @@ public sealed class SessionRouteTests : IDisposable
         Assert.Equal(Enumerable.Range(0, (int)count).Select(i => (long)i), all["events"]!.AsArray().Select(e => e!["index"]!.GetValue<long>()));
         // As the hub pushes them: lengths, no payload octets (REST /events has those).
         var data = all["events"]!.AsArray().Select(e => e!["segment"]).First(s => s is not null && s["len"]!.GetValue<int>() == 5)!;
-        Assert.True(data["payloadBase64"] is null || data["payloadBase64"]!.GetValue<string>() == "");
+        Assert.False(data.AsObject().ContainsKey("payloadBase64"));
 
         var tail = await lab.Get("/trace?from=3");
         Assert.Equal(3L, tail["events"]![0]!["index"]!.GetValue<long>());
@@ -223,5 +247,8 @@ public sealed class SessionRouteTests : IDisposable
         Assert.Contains("Create a session", doc, StringComparison.Ordinal);
         var json = JsonNode.Parse(doc)!;
         Assert.Equal("handshake", json["components"]!["schemas"]!["CreateSessionRequest"]!["example"]!["scenario"]!.GetValue<string>());
+        // The payload is written from the segment's octets, and documented as what it is on the wire: a base64 string.
+        var payload = json["components"]!["schemas"]!["SegmentView"]!["properties"]!["payloadBase64"]!;
+        Assert.Equal(("string", "byte"), (payload["type"]!.GetValue<string>(), payload["format"]!.GetValue<string>()));
     }
 }

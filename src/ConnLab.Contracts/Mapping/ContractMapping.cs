@@ -110,7 +110,9 @@ public static class ContractMapping
             UrgentPointer = s.UrgentPointer,
             Mss = s.Mss,
             Len = (uint)s.Length,
-            Payload = payload ? ByteString.CopyFrom(s.Payload.Span) : ByteString.Empty,
+            // The engine never changes a segment's octets (each write is an immutable buffer the command log owns), so
+            // the message wraps them instead of copying a full-size segment per event.
+            Payload = payload ? UnsafeByteOperations.UnsafeWrap(s.Payload) : ByteString.Empty,
             Origin = CommandCodec.Name(s.Origin),
         };
         foreach (var (bit, value) in HeaderOrder)
@@ -123,7 +125,14 @@ public static class ContractMapping
         return message;
     }
 
-    /// <summary>A snapshot as the proto message.</summary>
+    // A segment stays in flight for many steps and every snapshot lists it: its payload-less message is made once per
+    // segment and shared by the snapshots that list it (nothing modifies a message once mapped; the table lets it go
+    // with its segment).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<EngineSegment, V1.Segment> InFlightSegments = new();
+
+    private static V1.Segment InFlightSegment(EngineSegment s) => InFlightSegments.GetValue(s, static s => s.ToProto(payload: false));
+
+    /// <summary>A snapshot as the proto message (its in-flight segments' messages are shared with other snapshots: read them, do not change them).</summary>
     public static Session ToProto(this SessionSnapshot snapshot, string id, string name)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -141,7 +150,7 @@ public static class ContractMapping
             Server = snapshot.Server.ToProto(),
         };
         message.Sockets.Add(snapshot.Sockets.Select(ToProto));
-        message.InFlight.Add(snapshot.InFlight.Select(f => new InFlight { Segment = f.Segment.ToProto(payload: false), DeliverAtMs = f.DeliverAtUs / 1000.0 }));
+        message.InFlight.Add(snapshot.InFlight.Select(f => new InFlight { Segment = InFlightSegment(f.Segment), DeliverAtMs = f.DeliverAtUs / 1000.0 }));
         message.Timers.Add(snapshot.Timers.Select(t => new V1.TimerView { Endpoint = t.Endpoint, Kind = t.Kind.ToName(), DueMs = t.DueUs / 1000.0 }));
         if (snapshot.Listener is { } l)
         {

@@ -171,7 +171,15 @@ public static class CommandCodec
     }
 
     /// <summary>The contract's lower-case, kebab-case name of an enum value (<c>client</c>, <c>send</c>, <c>idle</c>).</summary>
-    public static string Name<T>(T value) where T : struct, Enum => ToKebab(value.ToString());
+    /// <remarks>Every segment view asks for its origin's name: the names are made once per enum value, not per call.</remarks>
+    public static string Name<T>(T value) where T : struct, Enum =>
+        Names<T>.Known.TryGetValue(value, out var name) ? name : ToKebab(value.ToString());
+
+    private static class Names<T> where T : struct, Enum
+    {
+        public static readonly System.Collections.Frozen.FrozenDictionary<T, string> Known =
+            System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(Enum.GetValues<T>().Distinct(), v => v, v => ToKebab(v.ToString()));
+    }
 
     /// <summary>Parses a contract name back to the enum value.</summary>
     public static bool TryParseName<T>(string? name, out T value) where T : struct, Enum

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ConnLab.Engine.Lab;
 using ConnLab.Engine.Tcp;
 using ConnLab.Server.Sessions;
@@ -17,12 +18,22 @@ namespace ConnLab.Server.Api;
 /// <param name="PayloadBase64">Payload, base64 (in events; snapshots list in-flight segments without it, see their events).</param>
 /// <param name="Mss">MSS option, when present (SYNs).</param>
 /// <param name="Origin">original, retransmission, duplicate, injected or window-probe.</param>
+/// <remarks>
+/// The payload is the segment's own octets, written as base64 straight into the answer: a base64 string of a
+/// full-size segment would be 3.9 kB of UTF-16 per event, made only to be transcoded again.
+/// </remarks>
 public sealed record SegmentView(long Id, string Src, string Dst, uint Seq, uint Ack, IReadOnlyList<string> Flags, int Window, int Len,
-    string? PayloadBase64, int? Mss, string Origin)
+    ReadOnlyMemory<byte>? PayloadBase64, int? Mss, string Origin)
 {
-    internal static SegmentView From(Segment s, bool payload = true) => new(s.Id, s.Source.ToString(), s.Destination.ToString(), s.Seq.Value,
-        s.Ack.Value, TcpFlagNames.ToNames(s.Flags), s.Window, s.Length,
-        !payload ? null : s.Payload.IsEmpty ? "" : Convert.ToBase64String(s.Payload.Span),
+    // A segment stays in flight for many steps, and every answer lists it: its payload-less view is made once per
+    // segment (segments are immutable; the table lets a view go with its segment).
+    private static readonly ConditionalWeakTable<Segment, SegmentView> WithoutPayload = new();
+
+    internal static SegmentView From(Segment s, bool payload = true) =>
+        payload ? Create(s, payload: true) : WithoutPayload.GetValue(s, static s => Create(s, payload: false));
+
+    private static SegmentView Create(Segment s, bool payload) => new(s.Id, s.Source.ToString(), s.Destination.ToString(), s.Seq.Value,
+        s.Ack.Value, TcpFlagNames.ToNames(s.Flags), s.Window, s.Length, payload ? s.Payload : (ReadOnlyMemory<byte>?)null,
         s.Mss == 0 ? null : s.Mss, Engine.Export.CommandCodec.Name(s.Origin));
 }
 

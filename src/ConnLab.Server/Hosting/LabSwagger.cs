@@ -26,6 +26,8 @@ internal static class LabSwagger
             }
         }
         o.SchemaFilter<LabExamples>();
+        // Segment payloads are serialised from their octets (ReadOnlyMemory<byte>): on the wire, a base64 string.
+        o.MapType<ReadOnlyMemory<byte>>(() => new OpenApiSchema { Type = JsonSchemaType.String, Format = "byte" });
         o.AddSecurityDefinition("Bearer", new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.Http,
