@@ -193,7 +193,7 @@ public static class LabHosting
     {
         var factory = app.Services.GetRequiredService<IDbContextFactory<Persistence.LabDb>>();
         await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        _ = await db.Workshops.AsNoTracking().Select(w => w.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        _ = await db.Workshops.AsNoTracking().OrderBy(w => w.Id).Select(w => w.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false); // ordered: EF Core warns on an unordered First
     }, StartupLog.WarmUpFailed);
 
     private static Task PreloadAsync(WebApplication app) => AfterStartAsync(app, TimeSpan.Zero,
@@ -237,11 +237,28 @@ public static class LabHosting
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab");
         foreach (var url in app.Urls)
         {
-            StartupLog.Listening(log, url);
+            if (IsHttp2Only(app.Configuration, url))
+            {
+                StartupLog.ListeningGrpc(log, url);
+            }
+            else
+            {
+                StartupLog.Listening(log, url);
+            }
         }
         var path = StorePath(app);
         StartupLog.Store(log, path);
     }
+
+    /// <summary>
+    /// True if <paramref name="url"/> is bound by a Kestrel endpoint configured for HTTP/2 only (the gRPC endpoint): a
+    /// browser cannot open it, so the start-up lines must not send anyone there for the dashboard.
+    /// </summary>
+    internal static bool IsHttp2Only(IConfiguration config, string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var bound)
+        && config.GetSection("Kestrel:Endpoints").GetChildren().Any(e =>
+            string.Equals(e["Protocols"], "Http2", StringComparison.OrdinalIgnoreCase)
+            && Uri.TryCreate(e["Url"], UriKind.Absolute, out var configured) && configured.Port != 0 && configured.Port == bound.Port);
 
     private static string StorePath(WebApplication app) => Path.GetFullPath(
         new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(app.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db").DataSource);
@@ -251,6 +268,10 @@ internal static partial class StartupLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "ConnLab is listening on {Url}: dashboard at /, Swagger UI at /swagger, health at /healthz")]
     public static partial void Listening(ILogger log, string url);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "ConnLab's gRPC endpoint (HTTP/2 cleartext, for lab clients, grpcurl and the connlab CLI) is listening on {Url}: connlab.v1.LabControl, connlab.v1.WorkshopControl, reflection and health")]
+    public static partial void ListeningGrpc(ILogger log, string url);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Replaying the restored sessions in the background stopped; the rest replay on their first use")]
     public static partial void PreloadFailed(ILogger log, Exception ex);
