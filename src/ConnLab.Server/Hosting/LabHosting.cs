@@ -41,6 +41,7 @@ public static class LabHosting
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Api.LabJson.Default);
         });
         services.AddRateLimiter(o =>
         {
