@@ -125,14 +125,7 @@ public static class ContractMapping
         return message;
     }
 
-    // A segment stays in flight for many steps and every snapshot lists it: its payload-less message is made once per
-    // segment and shared by the snapshots that list it (nothing modifies a message once mapped; the table lets it go
-    // with its segment).
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<EngineSegment, V1.Segment> InFlightSegments = new();
-
-    private static V1.Segment InFlightSegment(EngineSegment s) => InFlightSegments.GetValue(s, static s => s.ToProto(payload: false));
-
-    /// <summary>A snapshot as the proto message (its in-flight segments' messages are shared with other snapshots: read them, do not change them).</summary>
+    /// <summary>A snapshot as the proto message.</summary>
     public static Session ToProto(this SessionSnapshot snapshot, string id, string name)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -150,7 +143,7 @@ public static class ContractMapping
             Server = snapshot.Server.ToProto(),
         };
         message.Sockets.Add(snapshot.Sockets.Select(ToProto));
-        message.InFlight.Add(snapshot.InFlight.Select(f => new InFlight { Segment = InFlightSegment(f.Segment), DeliverAtMs = f.DeliverAtUs / 1000.0 }));
+        message.InFlight.Add(snapshot.InFlight.Select(f => new InFlight { Segment = f.Segment.ToProto(payload: false), DeliverAtMs = f.DeliverAtUs / 1000.0 }));
         message.Timers.Add(snapshot.Timers.Select(t => new V1.TimerView { Endpoint = t.Endpoint, Kind = t.Kind.ToName(), DueMs = t.DueUs / 1000.0 }));
         if (snapshot.Listener is { } l)
         {

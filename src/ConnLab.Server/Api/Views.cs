@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ConnLab.Engine.Lab;
 using ConnLab.Engine.Tcp;
 using ConnLab.Server.Sessions;
@@ -25,14 +24,7 @@ namespace ConnLab.Server.Api;
 public sealed record SegmentView(long Id, string Src, string Dst, uint Seq, uint Ack, IReadOnlyList<string> Flags, int Window, int Len,
     ReadOnlyMemory<byte>? PayloadBase64, int? Mss, string Origin)
 {
-    // A segment stays in flight for many steps, and every answer lists it: its payload-less view is made once per
-    // segment (segments are immutable; the table lets a view go with its segment).
-    private static readonly ConditionalWeakTable<Segment, SegmentView> WithoutPayload = new();
-
-    internal static SegmentView From(Segment s, bool payload = true) =>
-        payload ? Create(s, payload: true) : WithoutPayload.GetValue(s, static s => Create(s, payload: false));
-
-    private static SegmentView Create(Segment s, bool payload) => new(s.Id, s.Source.ToString(), s.Destination.ToString(), s.Seq.Value,
+    internal static SegmentView From(Segment s, bool payload = true) => new(s.Id, s.Source.ToString(), s.Destination.ToString(), s.Seq.Value,
         s.Ack.Value, TcpFlagNames.ToNames(s.Flags), s.Window, s.Length, payload ? s.Payload : (ReadOnlyMemory<byte>?)null,
         s.Mss == 0 ? null : s.Mss, Engine.Export.CommandCodec.Name(s.Origin));
 }
