@@ -3,7 +3,7 @@
 // NOMINIFY=1 leaves the bundle readable (for profiling in the browser).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +33,7 @@ if (args.has('--tests')) {
     logLevel: 'warning',
   });
 } else {
+  rmSync(join(here, '../wwwroot/app/chunks'), { recursive: true, force: true }); // chunk names carry their hash: drop old ones
   await build({
     entryPoints: { app: join(here, 'src/main.ts') },
     outdir: join(here, '../wwwroot/app'),
@@ -40,6 +41,8 @@ if (args.has('--tests')) {
     minify: !process.env.NOMINIFY,
     sourcemap: true,
     format: 'esm',
+    splitting: true, // the SignalR client is a chunk of its own, imported when a page connects (src/hub.ts)
+    chunkNames: 'chunks/[name]-[hash]',
     target: ['chrome110', 'firefox110', 'safari16'],
     legalComments: 'linked',
     logLevel: 'warning',

@@ -3,7 +3,7 @@
 // index + 1; pushes that arrive while a Watch is pending are held and applied after its answer.
 // The first draw does not wait for the hub: REST GET /api/sessions/{id}/trace (the same answer, one consistent read)
 // is fetched while the connection starts, drawn, and the first Watch then resumes from the index after it.
-import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
+import { isDisconnected, newHub, type HubConnection } from './hub';
 import type { LabEvent, Session, SessionEventsMessage, WatchAnswer } from './model';
 import { Trace } from './trace';
 
@@ -35,7 +35,8 @@ async function readTrace(sessionId: string): Promise<WatchAnswer | null> {
 
 export class SessionWatch {
   readonly trace = new Trace();
-  private connection: HubConnection;
+  /** The hub connection, made (with the SignalR client loaded) when the page first connects. */
+  private connection: Promise<HubConnection> | null = null;
   private held: SessionEventsMessage[] | null = null;
   private stopped = false;
   private watching = false;
@@ -46,47 +47,53 @@ export class SessionWatch {
     readonly sessionId: string,
     private handlers: WatchHandlers,
   ) {
-    this.connection = new HubConnectionBuilder()
-      .withUrl('/hubs/lab') // negotiated, so a proxy without WebSockets still works (long polling)
-      .withAutomaticReconnect([0, 500, 1000, 2000, 5000, 5000, 10000])
-      .configureLogging(LogLevel.Warning)
-      .build();
     this.first = this.fetchFirst().catch((e: unknown) => console.error('drawing the REST trace failed', e)); // Watch still starts
-    this.connection.on('SessionEvents', (m: SessionEventsMessage) => this.onEvents(m));
-    this.connection.on('SessionRewound', (s: Session) => this.onRewound(s));
-    // Fell too far behind (a slow laptop on shaky Wi-Fi): the server stopped pushing; catch up from where we are.
-    this.connection.on('SessionLagged', (id: string) => {
-      if (id === this.sessionId) {
-        void this.watch();
-      }
-    });
-    this.connection.on('SessionDeleted', (id: string) => {
-      if (id === this.sessionId) {
-        this.handlers.status('deleted');
-      }
-    });
-    this.connection.onreconnecting(() => this.handlers.status('reconnecting'));
-    this.connection.onreconnected(() => void this.watch());
-    this.connection.onclose(() => {
-      if (!this.stopped) {
-        this.handlers.status('disconnected', 'the connection closed; retrying');
-        setTimeout(() => void this.start(), 3000);
-      }
-    });
+  }
+
+  private hub(): Promise<HubConnection> {
+    return (this.connection ??= newHub().then((connection) => {
+      connection.on('SessionEvents', (m: SessionEventsMessage) => this.onEvents(m));
+      connection.on('SessionRewound', (s: Session) => this.onRewound(s));
+      // Fell too far behind (a slow laptop on shaky Wi-Fi): the server stopped pushing; catch up from where we are.
+      connection.on('SessionLagged', (id: string) => {
+        if (id === this.sessionId) {
+          void this.watch();
+        }
+      });
+      connection.on('SessionDeleted', (id: string) => {
+        if (id === this.sessionId) {
+          this.handlers.status('deleted');
+        }
+      });
+      connection.onreconnecting(() => this.handlers.status('reconnecting'));
+      connection.onreconnected(() => void this.watch());
+      connection.onclose(() => {
+        if (!this.stopped) {
+          this.handlers.status('disconnected', 'the connection closed; retrying');
+          setTimeout(() => void this.start(), 3000);
+        }
+      });
+      return connection;
+    }, (e: unknown) => {
+      this.connection = null; // the script did not load: the next start() tries again
+      throw e;
+    }));
   }
 
   async start(): Promise<void> {
     this.handlers.status('connecting');
+    let connection: HubConnection | null = null;
     try {
-      if (this.connection.state === HubConnectionState.Disconnected) {
-        await this.connection.start();
+      connection = await this.hub();
+      if (isDisconnected(connection)) {
+        await connection.start();
         performance.mark('connlab:connected');
       }
       await this.first; // Watch from what the REST read drew, not from 0 again
       await this.watch();
     } catch (e) {
       this.handlers.status('disconnected', (e as Error).message);
-      if (!this.stopped && this.connection.state === HubConnectionState.Disconnected) {
+      if (!this.stopped && (connection === null || isDisconnected(connection))) {
         setTimeout(() => void this.start(), 3000);
       }
     }
@@ -94,7 +101,8 @@ export class SessionWatch {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.connection.stop();
+    const connection = await this.connection?.catch(() => null);
+    await connection?.stop();
   }
 
   /**
@@ -124,7 +132,7 @@ export class SessionWatch {
     this.held = [];
     const from = this.trace.nextIndex;
     try {
-      const answer = await this.connection.invoke<WatchAnswer>('Watch', this.sessionId, from);
+      const answer = await (await this.hub()).invoke<WatchAnswer>('Watch', this.sessionId, from);
       performance.mark('connlab:watched');
       const cut = this.trace.watched(answer, from);
       this.handlers.changed(answer.events, from === 0 || cut);

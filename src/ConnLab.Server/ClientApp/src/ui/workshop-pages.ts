@@ -1,24 +1,16 @@
 // Workshops in the dashboard: the start page's section (run one, join one), the instructor's page (the join code
 // big, follow-me, close, the live grid of students) and the student's page (their own session, or the followed one,
 // read-only, while follow-me is on). Live updates come over SignalR (/hubs/lab: WatchWorkshop, JoinWorkshop).
-import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
 import { ApiError, api, tokens, workshopApi, workshopKeys } from '../api';
 import { h, setText } from '../dom';
 import {
   displayCode, gridLines, isCode, normalizeCode, outcomeClass, outcomeSummary, shownSession, type WorkshopGrid, type WorkshopPresence,
 } from '../workshop';
 import { describe } from './controls';
+import { isDisconnected, newHub } from '../hub';
 import { sessionPage, type PageHost, type SessionPageElement } from './session-page';
 
 const JOINED = 'connlab.joined';
-
-function hub(): HubConnection {
-  return new HubConnectionBuilder()
-    .withUrl('/hubs/lab')
-    .withAutomaticReconnect([0, 500, 1000, 2000, 5000, 5000, 10000])
-    .configureLogging(LogLevel.Warning)
-    .build();
-}
 
 function problem(e: unknown): string {
   return e instanceof ApiError ? describe(e) : (e as Error).message;
@@ -187,7 +179,6 @@ export function instructorPage(id: string, host: PageHost): HTMLElement {
   });
 
   // Live: the grid pushed over SignalR; polling every 2 s while the hub is unreachable.
-  const connection = hub();
   let poll = 0;
   const startPolling = () => {
     if (!poll) {
@@ -198,25 +189,26 @@ export function instructorPage(id: string, host: PageHost): HTMLElement {
     clearInterval(poll);
     poll = 0;
   };
-  connection.on('WorkshopGrid', (g: WorkshopGrid) => {
-    if (g.id === id) {
-      render(g);
-    }
-  });
-  const watch = async () => {
-    render(await connection.invoke<WorkshopGrid>('WatchWorkshop', id, workshopKeys.get(id)));
-    setText(statusEl, 'live');
-    statusEl.dataset.status = 'live';
-    stopPolling();
-  };
-  connection.onreconnecting(() => {
-    setText(statusEl, 'reconnecting… (polling)');
-    startPolling();
-  });
-  connection.onreconnected(() => void watch().catch(() => undefined));
   void (async () => {
     try {
       render(await workshopApi.grid(id));
+      const connection = await newHub();
+      connection.on('WorkshopGrid', (g: WorkshopGrid) => {
+        if (g.id === id) {
+          render(g);
+        }
+      });
+      const watch = async () => {
+        render(await connection.invoke<WorkshopGrid>('WatchWorkshop', id, workshopKeys.get(id)));
+        setText(statusEl, 'live');
+        statusEl.dataset.status = 'live';
+        stopPolling();
+      };
+      connection.onreconnecting(() => {
+        setText(statusEl, 'reconnecting… (polling)');
+        startPolling();
+      });
+      connection.onreconnected(() => void watch().catch(() => undefined));
       await connection.start();
       await watch();
     } catch (e) {
@@ -280,28 +272,28 @@ export function studentPage(ownId: string, code: string, host: PageHost): HTMLEl
     show();
   });
 
-  const connection = hub();
-  connection.on('WorkshopFollow', (_workshop: string, sessionId: string | null) => {
-    follow = sessionId;
-    local = false;
-    show();
-    host.notify(sessionId ? 'The instructor is showing a session to everyone' : 'Back to your own session');
-  });
-  connection.on('WorkshopClosed', () => {
-    closed = true;
-    follow = null;
-    show();
-  });
-  const joinGroup = async () => {
-    const presence = await connection.invoke<WorkshopPresence>('JoinWorkshop', code);
-    follow = presence.followSessionId ?? null;
-    show();
-  };
-  connection.onreconnected(() => void joinGroup().catch(() => undefined));
   show();
   void (async () => {
     try {
-      if (connection.state === HubConnectionState.Disconnected) {
+      const connection = await newHub();
+      connection.on('WorkshopFollow', (_workshop: string, sessionId: string | null) => {
+        follow = sessionId;
+        local = false;
+        show();
+        host.notify(sessionId ? 'The instructor is showing a session to everyone' : 'Back to your own session');
+      });
+      connection.on('WorkshopClosed', () => {
+        closed = true;
+        follow = null;
+        show();
+      });
+      const joinGroup = async () => {
+        const presence = await connection.invoke<WorkshopPresence>('JoinWorkshop', code);
+        follow = presence.followSessionId ?? null;
+        show();
+      };
+      connection.onreconnected(() => void joinGroup().catch(() => undefined));
+      if (isDisconnected(connection)) {
         await connection.start();
       }
       await joinGroup();
