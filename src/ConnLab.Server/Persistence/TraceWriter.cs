@@ -93,6 +93,10 @@ public sealed partial class TraceWriter : BackgroundService
     private readonly double _foldChunkMs;
     private readonly int _walCheckpointPages;
     private int _chunkRows; // the next chunk's rows: sized from the last chunk's time to take about _foldChunkMs
+    private bool _walGrew; // set by each commit, cleared by the checkpoint loop: an idle store is not checkpointed
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>Fewest rows a time-budgeted chunk folds: below this a chunk's commit costs more than its rows.</summary>
+    private const int MinChunkRows = 32;
     private readonly long _maxStoreBytes;
     private readonly ILogger<TraceWriter> _log;
     private readonly LabMetrics _metrics;
@@ -337,14 +341,8 @@ public sealed partial class TraceWriter : BackgroundService
         }
     }
 
-    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
-    private bool _walGrew;
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "The trace store could not checkpoint its WAL; it grows until a checkpoint succeeds")]
     private partial void LogCheckpointFailed(Exception ex);
-
-    /// <summary>Fewest rows a time-budgeted chunk folds: below this a chunk's commit costs more than its rows.</summary>
-    private const int MinChunkRows = 32;
 
     /// <summary>
     /// Folds one chunk of the journal (<see cref="LabOptions.JournalFoldChunkRows"/>, <see cref="LabOptions.JournalFoldChunkBytes"/>);

@@ -28,8 +28,10 @@ export async function launch() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
-/** A page that turns console errors and uncaught exceptions into a failed scenario; before(page) runs before it loads. */
-/** A new tab at `path`; with `via`, the tab first shows `via` (same origin: its renderer process is then up already). */
+/**
+ * A new tab at `path` that turns console errors and uncaught exceptions into a failed scenario; before(page) runs
+ * before it loads; with `via`, the tab first shows `via` (same origin: its renderer process is then up already).
+ */
 export async function open(browser, path, { width = 1600, height = 1100, before = null, via = null } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();

@@ -85,6 +85,9 @@ export class SessionWatch {
     let connection: HubConnection | null = null;
     try {
       connection = await this.hub();
+      if (this.stopped) {
+        return; // the page went away while the SignalR client loaded
+      }
       if (isDisconnected(connection)) {
         await connection.start();
         performance.mark('connlab:connected');

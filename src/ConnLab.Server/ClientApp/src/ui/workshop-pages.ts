@@ -3,11 +3,11 @@
 // read-only, while follow-me is on). Live updates come over SignalR (/hubs/lab: WatchWorkshop, JoinWorkshop).
 import { ApiError, api, tokens, workshopApi, workshopKeys } from '../api';
 import { h, setText } from '../dom';
+import { newHub } from '../hub';
 import {
   displayCode, gridLines, isCode, normalizeCode, outcomeClass, outcomeSummary, shownSession, type WorkshopGrid, type WorkshopPresence,
 } from '../workshop';
 import { describe } from './controls';
-import { isDisconnected, newHub } from '../hub';
 import { sessionPage, type PageHost, type SessionPageElement } from './session-page';
 
 const JOINED = 'connlab.joined';
@@ -293,9 +293,7 @@ export function studentPage(ownId: string, code: string, host: PageHost): HTMLEl
         show();
       };
       connection.onreconnected(() => void joinGroup().catch(() => undefined));
-      if (isDisconnected(connection)) {
-        await connection.start();
-      }
+      await connection.start();
       await joinGroup();
     } catch (e) {
       closed = /closed|expired/.test((e as Error).message);
