@@ -1,3 +1,4 @@
+using ConnLab.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -18,8 +19,8 @@ public sealed class DashboardServer : IDisposable
 
     public DashboardServer()
     {
-        var http = $"http://127.0.0.1:{FreePort()}";
-        var grpc = $"http://127.0.0.1:{FreePort()}";
+        var http = $"http://127.0.0.1:{FreePorts.Next()}";
+        var grpc = $"http://127.0.0.1:{FreePorts.Next()}";
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("ConnectionStrings:ConnLab", $"Data Source={_database}");
@@ -37,13 +38,6 @@ public sealed class DashboardServer : IDisposable
     }
 
     public string BaseUrl { get; }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
+using ConnLab.Testing;
 
 namespace ConnLab.Reliability.Tests;
 
 /// <summary>
-/// The real server (<c>dotnet ConnLab.Server.dll</c>) as a child process on 127.0.0.1 ephemeral ports and a given
+/// The real server (<c>dotnet ConnLab.Server.dll</c>) as a child process on 127.0.0.1 free ports and a given
 /// SQLite file; killed with SIGKILL, never stopped politely, unless the test says so.
 /// </summary>
 public sealed class ServerProcess : IDisposable
@@ -38,8 +38,8 @@ public sealed class ServerProcess : IDisposable
     {
         var dll = Path.GetFullPath(ServerDll);
         Assert.True(File.Exists(dll), $"the server is not built at {dll}");
-        var http = FreePort();
-        var grpc = FreePort();
+        var http = FreePorts.Next();
+        var grpc = FreePorts.Next();
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!, // the content root: appsettings.json
@@ -151,13 +151,6 @@ public sealed class ServerProcess : IDisposable
                 _log.Dequeue();
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()
