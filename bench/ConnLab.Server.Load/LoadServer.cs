@@ -43,6 +43,8 @@ internal sealed class LoadServer : IAsyncDisposable
             ["Kestrel:Endpoints:Grpc:Url"] = grpc,
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
         });
+        // Experiments override any setting without a rebuild: BENCH_ConnLab__WatchBuffer=1000.
+        builder.Configuration.AddEnvironmentVariables("BENCH_");
         builder.AddConnLab();
         services?.Invoke(builder);
         var app = builder.Build();

@@ -1,7 +1,7 @@
 using ConnLab.Bench;
 using ConnLab.Server.Load;
 
-// dotnet run -c Release --project bench/ConnLab.Server.Load -- [memory|startup [runs]|writer|rest|grpc|grpc-watch|signalr|soak|all] [seconds] [--async]
+// dotnet run -c Release --project bench/ConnLab.Server.Load -- [memory|startup [runs]|writer|rest|grpc|grpc-watch|signalr|signalr-max|soak|all] [seconds] [--async]
 var mode = args.Length > 0 ? args[0] : "all";
 if (mode == "grpc-watch")
 {
@@ -24,10 +24,11 @@ var harnesses = new (string Name, Func<Task> Run)[]
     ("rest", () => RestLoad.RunAsync(concurrency: 64, TimeSpan.FromSeconds(seconds), durable)),
     ("grpc", () => GrpcLoad.RunAsync(streams: 64, TimeSpan.FromSeconds(seconds), durable)),
     ("signalr", () => SignalRLoad.RunAsync(TimeSpan.FromSeconds(seconds))),
+    ("signalr-max", () => SignalRLoad.RunAsync(TimeSpan.FromSeconds(seconds), fullSpeedOnly: true)),
     ("soak", () => SoakLoad.RunAsync(TimeSpan.FromSeconds(mode == "soak" ? seconds : 60))),
 };
 var failed = 0;
-foreach (var (name, run) in harnesses.Where(h => mode == "all" || mode == h.Name))
+foreach (var (name, run) in harnesses.Where(h => (mode == "all" && h.Name != "signalr-max") || mode == h.Name))
 {
     try
     {

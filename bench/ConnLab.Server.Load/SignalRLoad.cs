@@ -31,14 +31,14 @@ internal sealed record PushProbe(List<EventProbe> Events);
 /// </summary>
 internal static class SignalRLoad
 {
-    public static async Task RunAsync(TimeSpan duration)
+    public static async Task RunAsync(TimeSpan duration, bool fullSpeedOnly = false)
     {
         await using var server = await LoadServer.StartAsync(durable: true, endpoints: app => app.MapHub<RawHub>("/hubs/raw"));
         var lab = server.Get<LabService>();
         Console.WriteLine($"SignalR fan-out: WebSockets, {duration.TotalSeconds:0} s per run after 2 s warm-up, durable writes, server {server.Http}");
         // A throwaway raw run first: the first run of a process pays for JIT tiers and thread-pool growth (1-2 s of p99).
         await RawAsync(server, 100, rate: 1000, TimeSpan.FromSeconds(3));
-        foreach (var watchers in new[] { 100, 200 })
+        foreach (var watchers in fullSpeedOnly ? [] : new[] { 100, 200 })
         {
             var raw = await RawAsync(server, watchers, rate: 1000, duration);
             Report($"raw hub, one message per event, {watchers} clients, 1,000 events/s", raw);
@@ -57,11 +57,12 @@ internal static class SignalRLoad
             "bounded backlog, latency < 1 s", $"raw hub at that rate: p99 {rawMax.P99:0} ms, worst lag {rawMax.MaxBehindMs:0} ms", max.Missing == 0 && max.P99 < 1000);
     }
 
-    private sealed record Result(double Rate, long Events, double P50, double P99, double MaxBehindMs, long Missing, long Disorder, int CutOffs, int Clients);
+    private sealed record Result(double Rate, long Events, double P50, double P99, double MaxBehindMs, long Missing, long Disorder, int CutOffs, int Clients,
+        double ResumeP99 = 0);
 
     private static void Report(string name, Result r) => Console.WriteLine(
         $"| {name} | {r.Rate:N0} events/s | p50 {r.P50:0.0} ms | p99 {r.P99:0.0} ms | worst lag {r.MaxBehindMs:0} ms | " +
-        $"{r.Missing} missing, {r.Disorder} out of order, {r.CutOffs} cut off and resumed, {r.Clients} clients |");
+        $"{r.Missing} missing, {r.Disorder} out of order, {r.CutOffs} cut off and resumed (Watch again p99 {r.ResumeP99:0} ms), {r.Clients} clients |");
 
     private sealed class Client
     {
@@ -95,6 +96,7 @@ internal static class SignalRLoad
             }
         }
         var latency = new Latencies();
+        var resumes = new Latencies(); // SessionLagged received → its Watch answered
         var timing = false;
         var clients = new List<Client>();
         foreach (var _ in Enumerable.Range(0, count))
@@ -125,7 +127,9 @@ internal static class SignalRLoad
             client.Connection.On<string, long>(nameof(ILabClient.SessionLagged), async (_, from) =>
             {
                 client.CutOffs++;
+                var asked = Stopwatch.GetTimestamp();
                 var answer = await client.Connection.InvokeAsync<PushProbe>("Watch", id, from);
+                resumes.Add(Stopwatch.GetElapsedTime(asked).TotalMilliseconds);
                 Take(answer.Events);
             });
             await client.Connection.StartAsync();
@@ -180,7 +184,7 @@ internal static class SignalRLoad
         lab.Changed -= OnChanged;
         var missing = clients.Sum(c => Math.Max(0, end - Volatile.Read(ref c.Next)));
         var result = new Result(produced / elapsed, end - start, latency.Percentile(50), latency.Percentile(99), behind, missing,
-            clients.Sum(c => c.Disorder), clients.Sum(c => c.CutOffs), count);
+            clients.Sum(c => c.Disorder), clients.Sum(c => c.CutOffs), count, resumes.Count > 0 ? resumes.Percentile(99) : 0);
         foreach (var c in clients)
         {
             await c.Connection.DisposeAsync();

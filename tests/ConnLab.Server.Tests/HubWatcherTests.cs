@@ -30,8 +30,13 @@ public sealed class HubWatcherTests
     {
         private readonly Pipe _toClient = new();
 
-        public Client()
+        /// <param name="holdWrites">Each write waits until the test reads it: a connection whose client has stopped reading.</param>
+        public Client(bool holdWrites = false)
         {
+            if (holdWrites)
+            {
+                _toClient = new Pipe(new PipeOptions(pauseWriterThreshold: 1, resumeWriterThreshold: 1));
+            }
             var toServer = new Pipe();
             var connection = new DefaultConnectionContext("c1", new Duplex(toServer.Reader, _toClient.Writer), new Duplex(_toClient.Reader, toServer.Writer));
             Context = new HubConnectionContext(connection, new HubConnectionContextOptions { KeepAliveInterval = TimeSpan.Zero }, NullLoggerFactory.Instance)
@@ -67,7 +72,7 @@ public sealed class HubWatcherTests
         var client = new Client();
         // Watched right after a rewind to 16 events, announced as change 10; the broadcaster is still behind with
         // change 9, the old trace's events 105..107, which were committed before the rewind.
-        var watcher = new Watcher(client.Context, "s1", nextIndex: 16, since: 10, limit: 1000, cutOff: _ => { });
+        var watcher = new Watcher(client.Context, "s1", nextIndex: 16, since: 10, limit: 1000, maxLagMs: 0, cutOff: _ => { });
         watcher.Offer(Events(9, 105, 106, 107));
         watcher.Offer(Events(11, 16, 17, 18));
         watcher.Release();
@@ -82,7 +87,7 @@ public sealed class HubWatcherTests
     public async Task A_watcher_cut_off_with_a_rewind_still_queued_resumes_from_where_the_trace_restarted()
     {
         var client = new Client();
-        var watcher = new Watcher(client.Context, "s1", nextIndex: 100, since: 0, limit: 5, cutOff: _ => { });
+        var watcher = new Watcher(client.Context, "s1", nextIndex: 100, since: 0, limit: 5, maxLagMs: 0, cutOff: _ => { });
         watcher.Offer(Events(1, 100, 101));
         // Not released yet (as before a Watch answer goes out): everything queues. A rewind to 16, the new trace's
         // events, then more than the limit: cut off.
@@ -95,5 +100,61 @@ public sealed class HubWatcherTests
         var sent = await client.Read(1);
         Assert.Equal("SessionLagged", sent[0]["target"]!.GetValue<string>());
         Assert.Equal(16, sent[0]["arguments"]![1]!.GetValue<long>()); // not 100: the trace restarted at 16 meanwhile
+    }
+
+    [Fact]
+    public async Task A_watcher_whose_oldest_unsent_batch_waited_past_the_lag_bound_is_cut_off_though_under_the_event_limit()
+    {
+        var client = new Client(holdWrites: true);
+        var cutOff = 0;
+        var watcher = new Watcher(client.Context, "s1", nextIndex: 0, since: 0, limit: 1000, maxLagMs: 100, cutOff: _ => cutOff++);
+        watcher.Release();
+        watcher.Offer(Events(1, 0, 1)); // handed to the connection, whose client does not read
+        watcher.Offer(Events(2, 2, 3)); // waits in the outbox
+        await Task.Delay(300);
+        watcher.Offer(Events(3, 4, 5)); // finds the oldest one waiting too long
+
+        var sent = await client.Read(2);
+        Assert.Equal("SessionEvents", sent[0]["target"]!.GetValue<string>());
+        Assert.Equal([0, 1], Indexes(sent[0]));
+        Assert.Equal("SessionLagged", sent[1]["target"]!.GetValue<string>());
+        Assert.Equal(2, sent[1]["arguments"]![1]!.GetValue<long>()); // the waiting batch was dropped: resume from it
+        Assert.Equal(1, cutOff);
+    }
+
+    [Fact]
+    public async Task Without_a_lag_bound_a_watcher_under_the_event_limit_gets_every_batch_however_late()
+    {
+        var client = new Client(holdWrites: true);
+        var cutOff = 0;
+        var watcher = new Watcher(client.Context, "s1", nextIndex: 0, since: 0, limit: 1000, maxLagMs: 0, cutOff: _ => cutOff++);
+        watcher.Release();
+        watcher.Offer(Events(1, 0, 1));
+        watcher.Offer(Events(2, 2, 3));
+        await Task.Delay(300);
+        watcher.Offer(Events(3, 4, 5));
+
+        var sent = await client.Read(3);
+        Assert.Equal([[0, 1], [2, 3], [4, 5]], sent.Select(Indexes));
+        Assert.Equal(0, cutOff);
+        watcher.End();
+    }
+
+    [Fact]
+    public async Task Time_spent_waiting_for_the_watch_answer_does_not_count_as_lag()
+    {
+        var client = new Client(holdWrites: true);
+        var cutOff = 0;
+        var watcher = new Watcher(client.Context, "s1", nextIndex: 0, since: 0, limit: 1000, maxLagMs: 100, cutOff: _ => cutOff++);
+        watcher.Offer(Events(1, 0, 1)); // queued while the (slow) Watch answer is written
+        watcher.Offer(Events(2, 2, 3));
+        await Task.Delay(300);
+        watcher.Release();
+        watcher.Offer(Events(3, 4, 5));
+
+        var sent = await client.Read(3);
+        Assert.Equal([[0, 1], [2, 3], [4, 5]], sent.Select(Indexes));
+        Assert.Equal(0, cutOff);
+        watcher.End();
     }
 }

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using ConnLab.Engine.Lab;
 using ConnLab.Server.Api;
 using ConnLab.Server.Sessions;
@@ -11,15 +11,17 @@ namespace ConnLab.Server.Hubs;
 /// ones). Each message is built and serialised once and queued to every watcher's own bounded outbox
 /// (<see cref="Watcher"/>), so a slow watcher never delays the others. The session snapshot, the bulk of a message,
 /// rides along at most every <see cref="SnapshotInterval"/>; a session that goes quiet gets its last one within an
-/// interval, so dashboards always settle on the exact final state.
+/// interval, so dashboards always settle on the exact final state. It runs on a thread of its own: on a busy server a
+/// thread-pool hop between a commit and its broadcast waits behind every queued request and connection callback.
 /// </summary>
 public sealed class LabBroadcaster : BackgroundService
 {
     /// <summary>Most often a session's snapshot rides along with its events; in between, batches carry events only.</summary>
     public static readonly TimeSpan SnapshotInterval = TimeSpan.FromMilliseconds(50);
 
-    // Null is a clock tick: time to send the snapshots held back by SnapshotInterval.
-    private readonly Channel<SessionChange?> _changes = Channel.CreateUnbounded<SessionChange?>(new UnboundedChannelOptions { SingleReader = true });
+    // Null is a clock tick: time to send the snapshots held back by SnapshotInterval. Each item releases _queued once.
+    private readonly ConcurrentQueue<SessionChange?> _changes = new();
+    private readonly SemaphoreSlim _queued = new(0);
     private readonly Dictionary<string, (long SentAt, SessionSnapshot? Held, long HeldSeq)> _snapshots = new(StringComparer.Ordinal);
     private volatile int _snapshotsHeld; // read by the clock, so it ticks only while a snapshot waits
     private readonly LabService _lab;
@@ -35,21 +37,42 @@ public sealed class LabBroadcaster : BackgroundService
         {
             if (_watchers.IsWatched(change.SessionId))
             {
-                _changes.Writer.TryWrite(change);
+                Enqueue(change);
             }
         };
     }
 
+    private void Enqueue(SessionChange? change)
+    {
+        _changes.Enqueue(change);
+        _queued.Release(); // wakes the broadcaster's thread directly (no thread-pool work item)
+    }
+
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _ = TickAsync(stoppingToken);
+        return Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private void Run(CancellationToken stoppingToken)
+    {
         var batch = new List<SessionChange>();
-        while (await _changes.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+        while (true)
         {
+            try
+            {
+                _queued.Wait(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
             batch.Clear();
             var tick = false;
-            while (batch.Count < 1000 && _changes.Reader.TryRead(out var change))
+            // The first item is the one this wait was released for; any more taken here leave their releases behind,
+            // and those waits find the queue already empty.
+            while (batch.Count < 1000 && _changes.TryDequeue(out var change))
             {
                 if (change is null)
                 {
@@ -80,7 +103,7 @@ public sealed class LabBroadcaster : BackgroundService
             {
                 if (_snapshotsHeld > 0)
                 {
-                    _changes.Writer.TryWrite(null);
+                    Enqueue(null);
                 }
             }
         }

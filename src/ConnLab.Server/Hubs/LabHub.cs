@@ -22,8 +22,9 @@ public interface ILabClient
     Task SessionRewound(SessionView session);
 
     /// <summary>
-    /// This connection fell more than <c>ConnLab:WatchBuffer</c> events behind and no longer watches the session:
-    /// nothing from <paramref name="resumeFrom"/> on was sent. Call <c>Watch(sessionId, resumeFrom)</c> to catch up.
+    /// This connection fell more than <c>ConnLab:WatchBuffer</c> events, or <c>ConnLab:WatchMaxLagMs</c> milliseconds,
+    /// behind and no longer watches the session: nothing from <paramref name="resumeFrom"/> on was sent. Call
+    /// <c>Watch(sessionId, resumeFrom)</c> to catch up: its answer carries everything since, up to the present.
     /// </summary>
     Task SessionLagged(string sessionId, long resumeFrom);
 

@@ -40,7 +40,7 @@ public sealed class WatchRegistry(LabService lab)
             {
                 return null;
             }
-            var watcher = new Watcher(connection, sessionId, nextIndex, since, Math.Max(1, lab.Options.WatchBuffer), w =>
+            var watcher = new Watcher(connection, sessionId, nextIndex, since, Math.Max(1, lab.Options.WatchBuffer), Math.Max(0, lab.Options.WatchMaxLagMs), w =>
             {
                 lock (_gate)
                 {

@@ -35,19 +35,22 @@ internal sealed class Broadcast
 
 /// <summary>
 /// One connection's watch of one session: a bounded outbox written to the connection by a single sender, in order.
-/// A watcher that falls more than <c>WatchBuffer</c> events behind is cut off with <c>SessionLagged</c> and the index to
-/// resume from, so a client that stops reading costs a bounded amount of memory and never delays the session or the
-/// other watchers.
+/// A watcher that falls more than <c>WatchBuffer</c> events behind, or whose oldest unsent batch has waited longer than
+/// <c>WatchMaxLagMs</c>, is cut off with <c>SessionLagged</c> and the index to resume from, so a client that stops
+/// reading costs a bounded amount of memory and never delays the session or the other watchers, and one that cannot
+/// keep up is never shown a session more than that far in the past (its resumed Watch answer brings it to the present).
 /// </summary>
-internal sealed class Watcher(HubConnectionContext connection, string sessionId, long nextIndex, long since, int limit, Action<Watcher> cutOff)
+internal sealed class Watcher(HubConnectionContext connection, string sessionId, long nextIndex, long since, int limit, int maxLagMs,
+    Action<Watcher> cutOff)
 {
-    private readonly Queue<(SerializedHubMessage Message, int Events, long NextAfter)> _outbox = new();
+    private readonly Queue<(SerializedHubMessage Message, int Events, long NextAfter, long QueuedAt)> _outbox = new();
     private readonly Lock _gate = new();
     private long _nextIndex = nextIndex;   // the index of the next event to enqueue
     private long _deliveredTo = nextIndex; // the index after the last event handed to the connection
     private int _pending;
     private bool _sending;
     private bool _held = true;
+    private long _releasedAt = long.MaxValue; // batches queued while held wait for the Watch answer, not for the client
     private bool _ended;
 
     public string ConnectionId => connection.ConnectionId;
@@ -59,6 +62,7 @@ internal sealed class Watcher(HubConnectionContext connection, string sessionId,
         lock (_gate)
         {
             _held = false;
+            _releasedAt = Environment.TickCount64;
         }
         Pump();
     }
@@ -109,7 +113,7 @@ internal sealed class Watcher(HubConnectionContext connection, string sessionId,
     private bool Control(SerializedHubMessage message, long nextIndex, bool last = false)
     {
         _nextIndex = nextIndex;
-        _outbox.Enqueue((message, 0, nextIndex));
+        _outbox.Enqueue((message, 0, nextIndex, Environment.TickCount64));
         _ended |= last;
         return false;
     }
@@ -134,15 +138,20 @@ internal sealed class Watcher(HubConnectionContext connection, string sessionId,
             message = Broadcast.Invocation(nameof(ILabClient.SessionEvents), batch);
         }
         _nextIndex = events[^1].Index + 1;
-        if (_pending + batch.Events.Count > limit)
+        var now = Environment.TickCount64;
+        if (_pending + batch.Events.Count > limit || TooLate(now))
         {
             CutOff();
             return true;
         }
         _pending += batch.Events.Count;
-        _outbox.Enqueue((message, batch.Events.Count, _nextIndex));
+        _outbox.Enqueue((message, batch.Events.Count, _nextIndex, now));
         return false;
     }
+
+    /// <summary>True when the oldest unsent message has waited for the connection longer than the lag bound.</summary>
+    private bool TooLate(long now) =>
+        maxLagMs > 0 && _outbox.TryPeek(out var oldest) && now - Math.Max(oldest.QueuedAt, _releasedAt) > maxLagMs;
 
     private void CutOff()
     {
@@ -157,7 +166,7 @@ internal sealed class Watcher(HubConnectionContext connection, string sessionId,
         _outbox.Clear();
         _pending = 0;
         _ended = true;
-        _outbox.Enqueue((Broadcast.Invocation(nameof(ILabClient.SessionLagged), sessionId, resumeFrom), 0, resumeFrom));
+        _outbox.Enqueue((Broadcast.Invocation(nameof(ILabClient.SessionLagged), sessionId, resumeFrom), 0, resumeFrom, Environment.TickCount64));
     }
 
     private void Pump()

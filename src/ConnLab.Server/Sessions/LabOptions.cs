@@ -42,6 +42,13 @@ public sealed class LabOptions
     /// </summary>
     public int WatchBuffer { get; set; } = 10_000;
     /// <summary>
+    /// Milliseconds a SignalR watcher's oldest unsent batch may wait before the watcher is cut off with
+    /// <c>SessionLagged</c> (0: no time bound, only <see cref="WatchBuffer"/>). A count alone lets a dashboard fall
+    /// seconds behind a busy session (10,000 events are 3-4 s at full speed); resuming from where it was cut off brings
+    /// it back to the present in one Watch answer, so this bounds how stale any watcher's view gets.
+    /// </summary>
+    public int WatchMaxLagMs { get; set; } = 250;
+    /// <summary>
     /// Reverse proxies (IP addresses or CIDR networks, comma-separated) whose <c>X-Forwarded-For</c> and
     /// <c>X-Forwarded-Proto</c> are believed, so quotas and rate limits count the real client; empty trusts none.
     /// </summary>
