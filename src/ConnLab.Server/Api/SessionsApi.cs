@@ -87,10 +87,10 @@ public static class SessionsApi
         TypedResults.Ok(lab.List(Client(request), lab.IsAdmin(AdminKey(request)))
             .Select(h => new SessionSummaryView(h.Id, h.Name, h.CreatedAt, h.IsLoaded)).ToList());
 
-    private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> Get(string id, LabService lab, CancellationToken ct)
+    private static async Task<Results<JsonOk<SessionView>, ProblemHttpResult>> Get(string id, LabService lab, CancellationToken ct)
     {
         var view = await lab.ReadAsync(id, h => SessionView.From(h, h.Session.Snapshot()), ct).ConfigureAwait(false);
-        return view.Error is null ? TypedResults.Ok(view.Value!) : Problems.For(view.Error);
+        return view.Error is null ? JsonOk.Of(view.Value!) : Problems.For(view.Error);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpRequest request, LabService lab, CancellationToken ct)
@@ -99,7 +99,7 @@ public static class SessionsApi
         return error is null ? TypedResults.NoContent() : Problems.For(error);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Act(string id, string endpoint, string action, HttpRequest request,
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Act(string id, string endpoint, string action, HttpRequest request,
         LabService lab, CancellationToken ct)
     {
         if (!TryRole(endpoint, out var role))
@@ -147,13 +147,13 @@ public static class SessionsApi
         return await Execute(lab, id, request, new EndpointCommand(role, act, data, maxBytes), ct).ConfigureAwait(false);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Step(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Step(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<StepRequest>(request).ConfigureAwait(false);
         return problem ?? await Execute(lab, id, request, new StepCommand(body!.Count), ct).ConfigureAwait(false);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Run(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Run(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<RunRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -181,13 +181,13 @@ public static class SessionsApi
         return await Execute(lab, id, request, new RunCommand(until, role, state, body.MaxSteps), ct).ConfigureAwait(false);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Advance(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Advance(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<AdvanceRequest>(request).ConfigureAwait(false);
         return problem ?? await Execute(lab, id, request, new AdvanceCommand(body!.Ms), ct).ConfigureAwait(false);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Intervene(string id, string segmentId, string intervention,
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Intervene(string id, string segmentId, string intervention,
         HttpRequest request, LabService lab, CancellationToken ct)
     {
         if (!long.TryParse(segmentId, out var segment) || segment < 1)
@@ -205,7 +205,7 @@ public static class SessionsApi
             : await Execute(lab, id, request, command, ct).ConfigureAwait(false);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Inject(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Inject(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<CraftedSegmentRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -233,13 +233,13 @@ public static class SessionsApi
         return await Execute(lab, id, request, new InjectSegmentCommand(crafted), ct).ConfigureAwait(false);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Flood(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Flood(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<SynFloodRequest>(request).ConfigureAwait(false);
         return problem ?? await Execute(lab, id, request, new SynFloodCommand(body!.Count, body.Spoofed), ct).ConfigureAwait(false);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Live(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Live(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<LiveRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -247,10 +247,10 @@ public static class SessionsApi
             return problem;
         }
         var outcome = await lab.SetLiveAsync(id, Token(request), body!.Speed, ct).ConfigureAwait(false);
-        return outcome.Error is null ? TypedResults.Ok(View(outcome.Value!)) : Problems.For(outcome.Error);
+        return outcome.Error is null ? JsonOk.Of(View(outcome.Value!)) : Problems.For(outcome.Error);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Rewind(string id, HttpRequest request, LabService lab, CancellationToken ct)
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Rewind(string id, HttpRequest request, LabService lab, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<RewindRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -258,7 +258,7 @@ public static class SessionsApi
             return problem;
         }
         var outcome = await lab.RewindAsync(id, Token(request), body!.ToStep, ct).ConfigureAwait(false);
-        return outcome.Error is null ? TypedResults.Ok(View(outcome.Value!)) : Problems.For(outcome.Error);
+        return outcome.Error is null ? JsonOk.Of(View(outcome.Value!)) : Problems.For(outcome.Error);
     }
 
     private static async Task<Results<Created<CreatedView>, ProblemHttpResult>> Fork(string id, HttpRequest request, LabService lab, CancellationToken ct)
@@ -278,7 +278,7 @@ public static class SessionsApi
     }
 
     // from and limit bind as text so a malformed one is a 400 that names it, like every other field.
-    private static async Task<Results<Ok<EventPageView>, ProblemHttpResult>> Events(string id, LabService lab, CancellationToken ct,
+    private static async Task<Results<JsonOk<EventPageView>, ProblemHttpResult>> Events(string id, LabService lab, CancellationToken ct,
         [FromQuery(Name = "from")] string? fromText = null, [FromQuery(Name = "limit")] string? limitText = null)
     {
         var from = 0L;
@@ -297,7 +297,7 @@ public static class SessionsApi
             return Problems.For(page.Error);
         }
         var (events, total) = page.Value;
-        return TypedResults.Ok(new EventPageView(events.Select(EventView.Of).ToList(), from, Math.Min(total, from + events.Count), total));
+        return JsonOk.Of(new EventPageView(events.Select(EventView.Of).ToList(), from, Math.Min(total, from + events.Count), total));
     }
 
     private static async Task<Results<Ok<Hubs.WatchAnswer>, ProblemHttpResult>> Trace(string id, LabService lab, CancellationToken ct,
@@ -332,11 +332,11 @@ public static class SessionsApi
         return text.Error is null ? TypedResults.Text(text.Value!, "text/vnd.mermaid; charset=utf-8") : Problems.For(text.Error);
     }
 
-    private static async Task<Results<Ok<CommandView>, ProblemHttpResult>> Execute(LabService lab, string id, HttpRequest request,
+    private static async Task<Results<JsonOk<CommandView>, ProblemHttpResult>> Execute(LabService lab, string id, HttpRequest request,
         LabCommand command, CancellationToken ct)
     {
         var outcome = await lab.ExecuteAsync(id, Token(request), command, ct).ConfigureAwait(false);
-        return outcome.Error is null ? TypedResults.Ok(View(outcome.Value!)) : Problems.For(outcome.Error);
+        return outcome.Error is null ? JsonOk.Of(View(outcome.Value!)) : Problems.For(outcome.Error);
     }
 
     private static CommandView View(CommandOutcome o) =>

@@ -42,6 +42,9 @@ public static class LabHosting
         {
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Api.LabJson.Default);
+            // ASP.NET Core sets JavaScriptEncoder.Default; null means the same escaping to the writer, and the generated
+            // serialiser runs its fast path only for options without an explicit encoder.
+            o.SerializerOptions.Encoder = null;
         });
         services.AddRateLimiter(o =>
         {
