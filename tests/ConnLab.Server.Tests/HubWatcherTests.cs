@@ -102,59 +102,63 @@ public sealed class HubWatcherTests
         Assert.Equal(16, sent[0]["arguments"]![1]!.GetValue<long>()); // not 100: the trace restarted at 16 meanwhile
     }
 
+    /// <summary>
+    /// On a connection whose client does not read: batches 0-1 (handed to the connection) and 2-3 (left in the outbox),
+    /// a 300 ms pause, then 4-5. Released before the first batch, or (<paramref name="releaseLate"/>) only after the pause,
+    /// as when the Watch answer took that long to write.
+    /// </summary>
+    private static async Task<(Client Client, Watcher Watcher, int CutOffs)> BatchesAroundAPause(int maxLagMs, bool releaseLate = false)
+    {
+        var client = new Client(holdWrites: true);
+        var cutOffs = 0;
+        var watcher = new Watcher(client.Context, "s1", nextIndex: 0, since: 0, limit: 1000, maxLagMs: maxLagMs, cutOff: _ => cutOffs++);
+        if (!releaseLate)
+        {
+            watcher.Release();
+        }
+        watcher.Offer(Events(1, 0, 1));
+        watcher.Offer(Events(2, 2, 3));
+        await Task.Delay(300);
+        if (releaseLate)
+        {
+            watcher.Release();
+        }
+        watcher.Offer(Events(3, 4, 5)); // finds the oldest unsent batch 300 ms old (or, released late, just released)
+        return (client, watcher, cutOffs);
+    }
+
     [Fact]
     public async Task A_watcher_whose_oldest_unsent_batch_waited_past_the_lag_bound_is_cut_off_though_under_the_event_limit()
     {
-        var client = new Client(holdWrites: true);
-        var cutOff = 0;
-        var watcher = new Watcher(client.Context, "s1", nextIndex: 0, since: 0, limit: 1000, maxLagMs: 100, cutOff: _ => cutOff++);
-        watcher.Release();
-        watcher.Offer(Events(1, 0, 1)); // handed to the connection, whose client does not read
-        watcher.Offer(Events(2, 2, 3)); // waits in the outbox
-        await Task.Delay(300);
-        watcher.Offer(Events(3, 4, 5)); // finds the oldest one waiting too long
+        var (client, _, cutOffs) = await BatchesAroundAPause(maxLagMs: 100);
 
         var sent = await client.Read(2);
         Assert.Equal("SessionEvents", sent[0]["target"]!.GetValue<string>());
         Assert.Equal([0, 1], Indexes(sent[0]));
         Assert.Equal("SessionLagged", sent[1]["target"]!.GetValue<string>());
         Assert.Equal(2, sent[1]["arguments"]![1]!.GetValue<long>()); // the waiting batch was dropped: resume from it
-        Assert.Equal(1, cutOff);
+        Assert.Equal(1, cutOffs);
     }
 
     [Fact]
     public async Task Without_a_lag_bound_a_watcher_under_the_event_limit_gets_every_batch_however_late()
     {
-        var client = new Client(holdWrites: true);
-        var cutOff = 0;
-        var watcher = new Watcher(client.Context, "s1", nextIndex: 0, since: 0, limit: 1000, maxLagMs: 0, cutOff: _ => cutOff++);
-        watcher.Release();
-        watcher.Offer(Events(1, 0, 1));
-        watcher.Offer(Events(2, 2, 3));
-        await Task.Delay(300);
-        watcher.Offer(Events(3, 4, 5));
+        var (client, watcher, cutOffs) = await BatchesAroundAPause(maxLagMs: 0);
 
         var sent = await client.Read(3);
         Assert.Equal([[0, 1], [2, 3], [4, 5]], sent.Select(Indexes));
-        Assert.Equal(0, cutOff);
+        Assert.Equal(0, cutOffs);
         watcher.End();
     }
 
     [Fact]
     public async Task Time_spent_waiting_for_the_watch_answer_does_not_count_as_lag()
     {
-        var client = new Client(holdWrites: true);
-        var cutOff = 0;
-        var watcher = new Watcher(client.Context, "s1", nextIndex: 0, since: 0, limit: 1000, maxLagMs: 100, cutOff: _ => cutOff++);
-        watcher.Offer(Events(1, 0, 1)); // queued while the (slow) Watch answer is written
-        watcher.Offer(Events(2, 2, 3));
-        await Task.Delay(300);
-        watcher.Release();
-        watcher.Offer(Events(3, 4, 5));
+        var (client, watcher, cutOffs) = await BatchesAroundAPause(maxLagMs: 100, releaseLate: true);
 
         var sent = await client.Read(3);
         Assert.Equal([[0, 1], [2, 3], [4, 5]], sent.Select(Indexes));
-        Assert.Equal(0, cutOff);
+        Assert.Equal(0, cutOffs);
         watcher.End();
     }
 }
