@@ -45,15 +45,39 @@ public sealed class JsonAnswerTests : IDisposable
         Assert.Contains(view.Events, e => e.Segment?.PayloadBase64 is { Length: > 0 });
         var expected = JsonSerializer.SerializeToUtf8Bytes(view, FrameworkOptions);
 
+        var answer = JsonOk.Of(view);
+        Assert.True(answer.Buffered);
+        var (status, contentType, body) = await Write(answer);
+
+        Assert.Equal(200, status);
+        Assert.Equal("application/json; charset=utf-8", contentType);
+        Assert.Equal(Encoding.UTF8.GetString(expected), body);
+        Assert.Contains("\\u00A7", body, StringComparison.OrdinalIgnoreCase); // § escaped as before
+    }
+
+    [Fact]
+    public async Task A_long_answer_is_streamed_with_the_same_bytes_instead_of_buffered_whole()
+    {
+        var view = await AnswerWithPayloadAndEscapedText();
+        var events = Enumerable.Repeat(view.Events, JsonOk.MostBufferedItems / view.Events.Count + 1).SelectMany(e => e).ToList();
+        var longRun = view with { Events = events };
+
+        var answer = JsonOk.Of(longRun);
+        Assert.False(answer.Buffered);
+        var (status, contentType, body) = await Write(answer);
+
+        Assert.Equal(200, status);
+        Assert.Equal("application/json; charset=utf-8", contentType);
+        Assert.Equal(JsonSerializer.Serialize(longRun, FrameworkOptions), body);
+    }
+
+    private async Task<(int Status, string? ContentType, string Body)> Write<T>(JsonOk<T> answer)
+    {
         var http = new DefaultHttpContext { RequestServices = _factory.Services };
         using var body = new MemoryStream();
         http.Response.Body = body;
-        await JsonOk.Of(view).ExecuteAsync(http);
-
-        Assert.Equal(200, http.Response.StatusCode);
-        Assert.Equal("application/json; charset=utf-8", http.Response.ContentType);
-        Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(body.ToArray()));
-        Assert.Contains("\\u00A7", Encoding.UTF8.GetString(body.ToArray()), StringComparison.OrdinalIgnoreCase); // § escaped as before
+        await answer.ExecuteAsync(http);
+        return (http.Response.StatusCode, http.Response.ContentType, Encoding.UTF8.GetString(body.ToArray()));
     }
 
     [Theory]

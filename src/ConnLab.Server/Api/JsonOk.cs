@@ -12,12 +12,22 @@ namespace ConnLab.Server.Api;
 /// System.Text.Json's streaming path, which allows the fast path only while no answer of the type has exceeded half of
 /// <c>DefaultBufferSize</c> (8 KB); a session snapshot alone is ~7 KB, so command answers always took the slower
 /// metadata-driven path (measured: a profile of the REST step load spent 23 % of the server's CPU there). Same options,
-/// same bytes, same OpenAPI metadata as <c>Ok&lt;T&gt;</c>. For answers bounded by the command limits; a whole trace
-/// (tens of MB) stays on the streaming path, which flushes as it goes.
+/// same bytes, same OpenAPI metadata as <c>Ok&lt;T&gt;</c>. One pass buffers the whole answer in the response pipe, so
+/// an answer of more than <see cref="JsonOk.MostBufferedItems"/> items (a long run's events: up to hundreds of MB)
+/// takes the streaming path, which flushes as it goes.
 /// </summary>
 public sealed class JsonOk<T> : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<T>
 {
-    internal JsonOk(T value) => Value = value;
+    private readonly bool _buffered;
+
+    /// <summary>Written in one pass (fast path), not streamed.</summary>
+    internal bool Buffered => _buffered;
+
+    internal JsonOk(T value, bool buffered)
+    {
+        Value = value;
+        _buffered = buffered;
+    }
 
     /// <inheritdoc />
     public T Value { get; }
@@ -37,6 +47,11 @@ public sealed class JsonOk<T> : IResult, IEndpointMetadataProvider, IStatusCodeH
         var typeInfo = (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
         var response = httpContext.Response;
         response.StatusCode = StatusCode;
+        if (!_buffered)
+        {
+            await response.WriteAsJsonAsync(Value, typeInfo, "application/json; charset=utf-8", httpContext.RequestAborted).ConfigureAwait(false);
+            return;
+        }
         response.ContentType = "application/json; charset=utf-8";
         // The writer options the serialiser would derive from these options, so the bytes are those Ok<T> writes.
         using (var writer = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions
@@ -65,6 +80,17 @@ public sealed class JsonOk<T> : IResult, IEndpointMetadataProvider, IStatusCodeH
 /// <summary>Makes <see cref="JsonOk{T}"/> answers.</summary>
 public static class JsonOk
 {
-    /// <summary>A 200 answer carrying <paramref name="value"/>.</summary>
-    public static JsonOk<T> Of<T>(T value) => new(value);
+    /// <summary>Most list items (events, segments, sockets: each up to ~2 KB of JSON) an answer written in one pass holds.</summary>
+    public const int MostBufferedItems = 2000;
+
+    /// <summary>A 200 answer carrying <paramref name="value"/>, which holds about <paramref name="items"/> list items.</summary>
+    public static JsonOk<T> Of<T>(T value, int items) => new(value, items <= MostBufferedItems);
+
+    /// <summary>A command's answer: its events and the session's lists.</summary>
+    internal static JsonOk<CommandView> Of(CommandView view) => Of(view, view.Events.Count + Items(view.Session));
+
+    /// <summary>A session's snapshot.</summary>
+    internal static JsonOk<SessionView> Of(SessionView view) => Of(view, Items(view));
+
+    private static int Items(SessionView s) => s.Sockets.Count + s.InFlight.Count + s.Timers.Count + s.Connections.Count;
 }

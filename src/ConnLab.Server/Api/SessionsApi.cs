@@ -297,7 +297,7 @@ public static class SessionsApi
             return Problems.For(page.Error);
         }
         var (events, total) = page.Value;
-        return JsonOk.Of(new EventPageView(events.Select(EventView.Of).ToList(), from, Math.Min(total, from + events.Count), total));
+        return JsonOk.Of(new EventPageView(events.Select(EventView.Of).ToList(), from, Math.Min(total, from + events.Count), total), events.Count);
     }
 
     private static async Task<Results<Ok<Hubs.WatchAnswer>, ProblemHttpResult>> Trace(string id, LabService lab, CancellationToken ct,
