@@ -18,16 +18,14 @@ namespace ConnLab.Server.Api;
 /// </summary>
 public sealed class JsonOk<T> : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<T>
 {
-    private readonly bool _buffered;
-
-    /// <summary>Written in one pass (fast path), not streamed.</summary>
-    internal bool Buffered => _buffered;
-
     internal JsonOk(T value, bool buffered)
     {
         Value = value;
-        _buffered = buffered;
+        Buffered = buffered;
     }
+
+    /// <summary>Written in one pass (fast path), not streamed.</summary>
+    internal bool Buffered { get; }
 
     /// <inheritdoc />
     public T Value { get; }
@@ -47,7 +45,7 @@ public sealed class JsonOk<T> : IResult, IEndpointMetadataProvider, IStatusCodeH
         var typeInfo = (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
         var response = httpContext.Response;
         response.StatusCode = StatusCode;
-        if (!_buffered)
+        if (!Buffered)
         {
             await response.WriteAsJsonAsync(Value, typeInfo, "application/json; charset=utf-8", httpContext.RequestAborted).ConfigureAwait(false);
             return;

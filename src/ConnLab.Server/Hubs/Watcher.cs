@@ -38,7 +38,7 @@ internal sealed class Broadcast
 /// A watcher that falls more than <c>WatchBuffer</c> events behind, or whose oldest unsent batch has waited longer than
 /// <c>WatchMaxLagMs</c>, is cut off with <c>SessionLagged</c> and the index to resume from, so a client that stops
 /// reading costs a bounded amount of memory and never delays the session or the other watchers, and one that cannot
-/// keep up is never shown a session more than that far in the past (its resumed Watch answer brings it to the present).
+/// keep up catches up in one Watch answer instead of working through seconds of queued batches.
 /// </summary>
 internal sealed class Watcher(HubConnectionContext connection, string sessionId, long nextIndex, long since, int limit, int maxLagMs,
     Action<Watcher> cutOff)

@@ -45,7 +45,7 @@ public sealed class LabOptions
     /// Milliseconds a SignalR watcher's oldest unsent batch may wait before the watcher is cut off with
     /// <c>SessionLagged</c> (0: no time bound, only <see cref="WatchBuffer"/>). A count alone lets a dashboard fall
     /// seconds behind a busy session (10,000 events are 3-4 s at full speed); resuming from where it was cut off brings
-    /// it back to the present in one Watch answer, so this bounds how stale any watcher's view gets.
+    /// it back to the present in one Watch answer, so a watcher is at most this plus one Watch round trip behind.
     /// </summary>
     public int WatchMaxLagMs { get; set; } = 250;
     /// <summary>
