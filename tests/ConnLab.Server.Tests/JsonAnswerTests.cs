@@ -84,6 +84,7 @@ public sealed class JsonAnswerTests : IDisposable
     [InlineData(typeof(CommandView))]
     [InlineData(typeof(SessionView))]
     [InlineData(typeof(EventPageView))]
+    [InlineData(typeof(Hubs.WatchAnswer))]
     public void Answers_written_with_the_http_options_can_use_the_generated_fast_path(Type type)
     {
         // System.Text.Json keeps the generated fast path for options it judges compatible with the generation options

@@ -13,8 +13,8 @@ namespace ConnLab.Server.Api;
 /// <c>DefaultBufferSize</c> (8 KB); a session snapshot alone is ~7 KB, so command answers always took the slower
 /// metadata-driven path (measured: a profile of the REST step load spent 23 % of the server's CPU there). Same options,
 /// same bytes, same OpenAPI metadata as <c>Ok&lt;T&gt;</c>. One pass buffers the whole answer in the response pipe, so
-/// an answer of more than <see cref="JsonOk.MostBufferedItems"/> items (a long run's events: up to hundreds of MB)
-/// takes the streaming path, which flushes as it goes.
+/// an answer of more than <see cref="JsonOk.MostBufferedItems"/> items (a long run's events, a whole trace: up to
+/// hundreds of MB) takes the streaming path, which flushes as it goes.
 /// </summary>
 public sealed class JsonOk<T> : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<T>
 {
@@ -89,6 +89,9 @@ public static class JsonOk
 
     /// <summary>A session's snapshot.</summary>
     internal static JsonOk<SessionView> Of(SessionView view) => Of(view, Items(view));
+
+    /// <summary>A trace (the dashboard's first read): streamed once it is long.</summary>
+    internal static JsonOk<Hubs.WatchAnswer> Of(Hubs.WatchAnswer answer) => Of(answer, answer.Events.Count + Items(answer.Session));
 
     private static int Items(SessionView s) => s.Sockets.Count + s.InFlight.Count + s.Timers.Count + s.Connections.Count;
 }

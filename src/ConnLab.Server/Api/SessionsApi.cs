@@ -300,7 +300,7 @@ public static class SessionsApi
         return JsonOk.Of(new EventPageView(events.Select(EventView.Of).ToList(), from, Math.Min(total, from + events.Count), total), events.Count);
     }
 
-    private static async Task<Results<Ok<Hubs.WatchAnswer>, ProblemHttpResult>> Trace(string id, LabService lab, CancellationToken ct,
+    private static async Task<Results<JsonOk<Hubs.WatchAnswer>, ProblemHttpResult>> Trace(string id, LabService lab, CancellationToken ct,
         [FromQuery(Name = "from")] string? fromText = null)
     {
         var from = 0L;
@@ -309,7 +309,7 @@ public static class SessionsApi
             return Problems.Invalid("from", $"from must be a non-negative integer, not '{fromText}'");
         }
         var read = await Hubs.WatchAnswer.ReadAsync(lab, id, from, underGate: null, ct).ConfigureAwait(false);
-        return read.Error is null ? TypedResults.Ok(read.Value!) : Problems.For(read.Error);
+        return read.Error is null ? JsonOk.Of(read.Value!) : Problems.For(read.Error);
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pcap(string id, LabService lab, CancellationToken ct)
