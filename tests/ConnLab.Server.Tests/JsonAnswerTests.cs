@@ -85,12 +85,13 @@ public sealed class JsonAnswerTests : IDisposable
     [InlineData(typeof(SessionView))]
     [InlineData(typeof(EventPageView))]
     [InlineData(typeof(Hubs.WatchAnswer))]
-    public void Answers_written_with_the_http_options_can_use_the_generated_fast_path(Type type)
+    public void Answers_written_with_the_http_options_come_from_the_generated_serialiser_and_can_use_its_fast_path(Type type)
     {
-        // System.Text.Json keeps the generated fast path for options it judges compatible with the generation options
-        // (an explicit encoder is not); the flag is internal, so this reads it by name.
         var options = _factory.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         var typeInfo = options.GetTypeInfo(type);
+        Assert.Same(LabJson.Default, typeInfo.OriginatingResolver);
+        // System.Text.Json keeps the generated fast path for options it judges compatible with the generation options
+        // (an explicit encoder is not); the flag is internal, so this reads it by name.
         var canUse = typeInfo.GetType().GetProperty("CanUseSerializeHandler", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
         Assert.NotNull(canUse);
         Assert.Equal(true, canUse.GetValue(typeInfo));

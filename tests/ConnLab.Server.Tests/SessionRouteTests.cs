@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ConnLab.Engine.Export;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ConnLab.Server.Tests;
 
@@ -237,16 +236,6 @@ public sealed class SessionRouteTests : IDisposable
         var again = new HttpRequestMessage(HttpMethod.Get, "/");
         again.Headers.IfNoneMatch.Add(page.Headers.ETag!);
         Assert.Equal(HttpStatusCode.NotModified, (await http.SendAsync(again)).StatusCode);
-    }
-
-    [Fact]
-    public void Command_answers_are_written_by_the_generated_serialiser()
-    {
-        var json = _factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
-        foreach (var type in new[] { typeof(Api.CommandView), typeof(Api.CreatedView), typeof(Api.EventPageView), typeof(Hubs.WatchAnswer) })
-        {
-            Assert.Same(Api.LabJson.Default, json.SerializerOptions.GetTypeInfo(type).OriginatingResolver);
-        }
     }
 
     [Fact]
