@@ -113,7 +113,7 @@ internal sealed partial class Simulation
             Client = ViewOf(EndpointRole.Client),
             Server = ViewOf(EndpointRole.Server),
             Sockets = sockets,
-            InFlight = Link.Snapshot(SessionSnapshot.InFlightListed).Select(f => new InFlightView(f.Segment, f.DeliverAtUs)).ToList(),
+            InFlight = Array.ConvertAll(Link.Snapshot(SessionSnapshot.InFlightListed), static f => new InFlightView(f.Segment, f.DeliverAtUs)),
             InFlightCount = Link.Count,
             Timers = timers,
             Listener = listener is null ? null : new ListenerView

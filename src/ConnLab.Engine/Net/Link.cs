@@ -101,15 +101,27 @@ internal sealed class Link
     }
 
     /// <summary>The <paramref name="max"/> earliest segments in flight, earliest arrival first.</summary>
-    public List<InFlight> Snapshot(int max)
+    /// <remarks>
+    /// Every answer carries this list (~45 segments during a bulk transfer), so it is sorted by a 128-bit key (arrival,
+    /// then id) that the sort compares inline, not through a comparison delegate. The order is total: any sort gives
+    /// the same list.
+    /// </remarks>
+    public InFlight[] Snapshot(int max)
     {
         if (_inFlight.Count <= max)
         {
-            var all = new List<InFlight>(_inFlight.Values);
-            all.Sort(Earliest);
+            var all = new InFlight[_inFlight.Count];
+            _inFlight.Values.CopyTo(all, 0);
+            Span<Int128> keys = all.Length <= 256 ? stackalloc Int128[all.Length] : new Int128[all.Length];
+            for (var i = 0; i < all.Length; i++)
+            {
+                keys[i] = ((Int128)all[i].DeliverAtUs << 64) | (ulong)all[i].Segment.Id;
+            }
+            keys.Sort(all.AsSpan());
             return all;
         }
-        // A flood keeps tens of thousands in flight: select the earliest without sorting them all.
+        // A flood keeps tens of thousands in flight: select the earliest without sorting them all (a max-heap of the
+        // max earliest so far, its root the latest of them).
         var heap = new PriorityQueue<InFlight, InFlight>(max + 1, Comparer<InFlight>.Create(static (a, b) => Earliest(b, a)));
         foreach (var f in _inFlight.Values)
         {
@@ -122,12 +134,11 @@ internal sealed class Link
                 heap.EnqueueDequeue(f, f);
             }
         }
-        var list = new List<InFlight>(max);
-        while (heap.TryDequeue(out var f, out _))
+        var list = new InFlight[heap.Count];
+        for (var i = list.Length - 1; heap.TryDequeue(out var f, out _); i--)
         {
-            list.Add(f);
+            list[i] = f;
         }
-        list.Reverse();
         return list;
     }
 

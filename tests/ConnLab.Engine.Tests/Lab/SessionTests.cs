@@ -33,6 +33,37 @@ public class SessionTests
     private static byte[][] Encoded(LabSession s) => s.Events.Select(EventCodec.Encode).ToArray();
 
     [Fact]
+    public void A_snapshot_lists_segments_arriving_together_by_id()
+    {
+        var s = LabSession.Create(new SessionConfig { Link = new LinkConfig { DelayMs = 10 }, Seed = 3 });
+        s.Execute(new EndpointCommand(Server, EndpointAction.Listen));
+        Assert.Null(s.Execute(new SynFloodCommand(200)).Error);
+
+        var listed = s.Snapshot().InFlight;
+
+        Assert.Equal(200, listed.Count);
+        Assert.Single(listed.Select(f => f.DeliverAtUs).Distinct());
+        Assert.Equal(listed.Select(f => f.Segment.Id).Order(), listed.Select(f => f.Segment.Id));
+    }
+
+    [Fact]
+    public void A_snapshot_lists_segments_in_flight_by_arrival_when_jitter_reorders_them()
+    {
+        var s = LabSession.Create(new SessionConfig { Profile = "linux", Link = new LinkConfig { DelayMs = 10, JitterMs = 8 }, Seed = 3 });
+        s.Execute(new EndpointCommand(Server, EndpointAction.Listen));
+        s.Execute(new EndpointCommand(Client, EndpointAction.Connect));
+        s.Execute(new RunCommand(RunUntil.State, Client, TcpState.Established, 5000));
+        s.Execute(new EndpointCommand(Client, EndpointAction.Send, new byte[60_000]));
+        s.Execute(new StepCommand(12));
+
+        var listed = s.Snapshot().InFlight.Select(f => (f.DeliverAtUs, f.Segment.Id)).ToList();
+
+        Assert.True(listed.Count >= 8, $"{listed.Count} in flight");
+        Assert.Equal(listed.Order().ToList(), listed);
+        Assert.NotEqual(listed.Select(l => l.Id).Order(), listed.Select(l => l.Id)); // arrival, not sending, order
+    }
+
+    [Fact]
     public void A_snapshot_lists_the_earliest_256_segments_in_flight_and_counts_them_all()
     {
         var s = LabSession.Create(new SessionConfig { Link = new LinkConfig { DelayMs = 10, JitterMs = 8 }, Seed = 3 });
