@@ -100,6 +100,31 @@ public sealed class TraceWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Writes_enqueued_from_many_threads_at_once_are_all_committed_and_a_write_after_a_quiet_spell_wakes_the_writer()
+    {
+        await Store().MigrateAsync(CancellationToken.None);
+        using var writer = Writer(foldRows: 1_000_000);
+        await writer.StartAsync(CancellationToken.None);
+        var (session, perCommand) = Drive(40);
+        await Task.WhenAll(Enumerable.Range(1, 16).Select(key => writer.Enqueue(new CreateSessionOp(Row(key), [], [])))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Each session's writes in order from its own thread, all sessions at once: one wake-up serves many writes.
+        var writes = await Task.WhenAll(Enumerable.Range(1, 16).Select(key => Task.Run(() =>
+            Enumerable.Range(0, perCommand.Count).Select(i => writer.Enqueue(new AppendOp(key, i, [session.Commands[i]], perCommand[i]))).ToList())));
+        await Task.WhenAll(writes.SelectMany(w => w)).WaitAsync(TimeSpan.FromSeconds(30));
+        for (var key = 1; key <= 16; key++)
+        {
+            await AssertStored(key, session);
+        }
+
+        await Task.Delay(200); // the writer asleep, waiting for work
+        var (late, lateEvents) = Drive(1);
+        await writer.Enqueue(new CreateSessionOp(Row(17), [late.Commands[0]], lateEvents[0])).WaitAsync(TimeSpan.FromSeconds(30));
+        await AssertStored(17, late);
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Folds_by_size_keep_the_log_and_trace_in_order_and_a_stop_leaves_the_journal_empty()
     {
         await Store().MigrateAsync(CancellationToken.None);

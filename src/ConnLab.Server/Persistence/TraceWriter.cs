@@ -79,11 +79,18 @@ public sealed record DeleteOp(long Key) : WriteOp
 /// (EF Core's <c>SaveChanges</c> issues one <c>INSERT … RETURNING</c> per row, ~1/19 of this rate here). A commit
 /// appends one row per command to the <see cref="JournalRow">journal</see>; every <see cref="LabOptions.JournalFoldRows"/>
 /// rows, and when the queue has been quiet for <see cref="LabOptions.JournalFoldIdleMs"/>, the writer folds the
-/// journal into the session-ordered tables (<see cref="TraceJournal"/>), one chunk between two commits.
+/// journal into the session-ordered tables (<see cref="TraceJournal"/>), one chunk between two commits. The writer has a
+/// thread of its own and is woken directly by the first write of a batch, so a commit does not wait for a turn in the
+/// thread pool's queue behind the requests (REST step p50 lower in 10 of 12 paired runs, median −13 %; no clear change
+/// in CPU per step or p99).
 /// </summary>
 public sealed partial class TraceWriter : BackgroundService
 {
     private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    // The writer waits on its own thread for this, not on the channel: a channel's waiter resumes as a thread-pool work
+    // item, queued behind the requests, and every command waiting for the commit waits for that turn too.
+    private readonly SemaphoreSlim _queued = new(0);
+    private int _signaled; // 1 while a release of _queued is pending: one wake-up per batch, not one per write
     private readonly string _connectionString;
     private readonly int _batchRows;
     private readonly long _foldRows;
@@ -135,22 +142,37 @@ public sealed partial class TraceWriter : BackgroundService
             Interlocked.Decrement(ref _depth);
             op.Done.TrySetException(new InvalidOperationException("the trace store is shutting down"));
         }
+        Signal();
         return op.Done.Task;
+    }
+
+    private void Signal()
+    {
+        if (Interlocked.Exchange(ref _signaled, 1) == 0)
+        {
+            _queued.Release();
+        }
     }
 
     /// <inheritdoc />
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete(); // drain what is queued, then stop
+        Signal();
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // A thread of its own: it waits synchronously for writes (NextWork), so a commit starts as soon as the OS runs it.
+        Task.Factory.StartNew(WriteAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private async Task WriteAsync()
     {
+        // Synchronous calls up to the loop, so that it runs on this thread (it awaits only once the store is stopping).
         await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(CancellationToken.None).ConfigureAwait(false);
-        await using (var pragma = connection.CreateCommand())
+        connection.Open();
+        using (var pragma = connection.CreateCommand())
         {
             // WAL + synchronous=NORMAL: a commit is durable once written to the WAL, which survives a killed process
             // (not a power cut); FULL would fsync every group commit.
@@ -161,15 +183,15 @@ public sealed partial class TraceWriter : BackgroundService
             // bounded. journal_size_limit cuts a WAL inflated by a burst (a few 8 MB sends) back to 64 MiB afterwards.
             pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=67108864; " +
                 $"PRAGMA wal_autocheckpoint={_walCheckpointPages};";
-            await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            pragma.ExecuteNonQuery();
             if (_maxStoreBytes > 0)
             {
                 // A write that would grow the file past the cap fails with SQLITE_FULL, as on a full disk.
                 pragma.CommandText = "PRAGMA page_size;";
-                var pageSize = Convert.ToInt64(await pragma.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false),
+                var pageSize = Convert.ToInt64(pragma.ExecuteScalar(),
                     System.Globalization.CultureInfo.InvariantCulture);
                 pragma.CommandText = $"PRAGMA max_page_count = {Math.Max(1, _maxStoreBytes / pageSize)};";
-                await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                pragma.ExecuteNonQuery();
             }
         }
         using var stopCheckpoints = new CancellationTokenSource();
@@ -182,7 +204,7 @@ public sealed partial class TraceWriter : BackgroundService
         // Not the stopping token: queued writes are drained before the host stops.
         while (true)
         {
-            var next = await NextWorkAsync(journal > 0, folding).ConfigureAwait(false);
+            var next = NextWork(journal > 0, folding);
             if (next == Work.Stop)
             {
                 break;
@@ -276,28 +298,28 @@ public sealed partial class TraceWriter : BackgroundService
     /// gives up after <see cref="_foldIdle"/> so that a quiet store is folded (keeping the journal, which readers scan,
     /// short).
     /// </summary>
-    private async ValueTask<Work> NextWorkAsync(bool journalPending, bool folding)
+    private Work NextWork(bool journalPending, bool folding)
     {
-        if (_queue.Reader.TryPeek(out _))
+        while (true)
         {
-            return Work.Batch;
-        }
-        if (folding)
-        {
-            return Work.Fold;
-        }
-        if (!journalPending || _foldIdle <= TimeSpan.Zero)
-        {
-            return await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false) ? Work.Batch : Work.Stop;
-        }
-        using var idle = new CancellationTokenSource(_foldIdle);
-        try
-        {
-            return await _queue.Reader.WaitToReadAsync(idle.Token).ConfigureAwait(false) ? Work.Batch : Work.Stop;
-        }
-        catch (OperationCanceledException) when (idle.IsCancellationRequested)
-        {
-            return Work.Fold;
+            if (_queue.Reader.TryPeek(out _))
+            {
+                return Work.Batch;
+            }
+            if (_queue.Reader.Completion.IsCompleted)
+            {
+                return Work.Stop;
+            }
+            if (folding)
+            {
+                return Work.Fold;
+            }
+            if (!_queued.Wait(journalPending && _foldIdle > TimeSpan.Zero ? _foldIdle : Timeout.InfiniteTimeSpan))
+            {
+                return Work.Fold;
+            }
+            // Before looking at the queue: a write from here on releases again, one from before is seen by the peek.
+            Volatile.Write(ref _signaled, 0);
         }
     }
 
