@@ -5,7 +5,7 @@ using ConnLab.Engine.Lab;
 namespace ConnLab.Server.Persistence;
 
 /// <summary>
-/// The events one command produced, stored as one row: each event's digest encoding (<see cref="EventCodec.EncodeDigest"/>)
+/// The events one command produced, stored as one row: each event's digest encoding (<see cref="EventCodec.EncodeDigest(LabEvent)"/>)
 /// prefixed by its length as a LEB128 varint. One row per command rather than per event keeps the write path at
 /// two rows per command, whatever the command did.
 /// </summary>

@@ -115,12 +115,14 @@ public sealed partial class LabService
         host.LastUsed = _clock.GetUtcNow();
     }
 
-    private static long? FirstDifference(IReadOnlyList<LabEvent> replayed, IReadOnlyList<byte[]> stored)
+    /// <summary>The first event where a replay differs from the stored trace, each stored row checked in its own digest version.</summary>
+    internal static long? FirstDifference(IReadOnlyList<LabEvent> replayed, IReadOnlyList<byte[]> stored)
     {
         var n = Math.Min(replayed.Count, stored.Count);
         for (var i = 0; i < n; i++)
         {
-            if (!EventCodec.EncodeDigest(replayed[i]).AsSpan().SequenceEqual(stored[i]))
+            var version = stored[i].Length > 0 ? stored[i][0] : (byte)0;
+            if (!EventCodec.IsDigestVersion(version) || !EventCodec.EncodeDigest(replayed[i], version).AsSpan().SequenceEqual(stored[i]))
             {
                 return i;
             }

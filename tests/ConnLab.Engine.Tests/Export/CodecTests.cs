@@ -73,6 +73,39 @@ public class CodecTests
         Assert.Equal(EventCodec.Encode(pure)[1..], EventCodec.EncodeDigest(pure)[1..]); // no payload: identical but for the version
     }
 
+    [Theory]
+    [InlineData(3, 0xE3069283u)] // CRC-32C's check value (RFC 3720 B.4 and every CRC catalogue)
+    [InlineData(2, 0xBB86B11Cu)] // FNV-1a's, as rows stored before version 3 hold it
+    public void A_digest_encoding_holds_the_payload_as_its_length_and_the_digest_of_its_version(byte version, uint checkValue)
+    {
+        var s = LabSession.Create();
+        s.Execute(new EndpointCommand(EndpointRole.Server, EndpointAction.Listen));
+        s.Execute(new EndpointCommand(EndpointRole.Client, EndpointAction.Connect));
+        s.Execute(new RunCommand());
+        s.Execute(new EndpointCommand(EndpointRole.Client, EndpointAction.Send, "123456789"u8.ToArray()));
+        var sent = s.Events.Last(e => e.Kind == EventKind.SegmentSent && e.Segment!.Length > 0);
+
+        var digest = EventCodec.EncodeDigest(sent, version);
+
+        Assert.Equal(version, digest[0]);
+        byte[] lengthAndDigest = [9, (byte)(checkValue >> 24), (byte)(checkValue >> 16), (byte)(checkValue >> 8), (byte)checkValue];
+        Assert.True(digest.AsSpan().IndexOf(lengthAndDigest) > 0, Convert.ToHexString(digest));
+        Assert.Equal(EventCodec.EncodeDigest(sent, version), digest); // deterministic
+        Assert.True(EventCodec.IsDigestVersion(version));
+    }
+
+    [Fact]
+    public void Digests_are_written_in_version_3_and_other_versions_are_refused()
+    {
+        var s = LabSession.Create();
+        s.Execute(new EndpointCommand(EndpointRole.Server, EndpointAction.Listen));
+        var e = s.Events[0];
+        Assert.Equal(3, EventCodec.EncodeDigest(e)[0]);
+        Assert.False(EventCodec.IsDigestVersion(1)); // the full encoding
+        Assert.Throws<ArgumentOutOfRangeException>(() => EventCodec.EncodeDigest(e, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EventCodec.EncodeDigest(e, 4));
+    }
+
     public static TheoryData<LabCommand> Commands => new(
         new EndpointCommand(EndpointRole.Client, EndpointAction.Send, new byte[] { 0, 1, 2, 255 }),
         new EndpointCommand(EndpointRole.Server, EndpointAction.Read, MaxBytes: 10),
