@@ -115,7 +115,7 @@ internal sealed class Link
             Span<Int128> keys = all.Length <= 256 ? stackalloc Int128[all.Length] : new Int128[all.Length];
             for (var i = 0; i < all.Length; i++)
             {
-                keys[i] = ((Int128)all[i].DeliverAtUs << 64) | (ulong)all[i].Segment.Id;
+                keys[i] = OrderKey(all[i]);
             }
             keys.Sort(all.AsSpan());
             return all;
@@ -142,6 +142,8 @@ internal sealed class Link
         return list;
     }
 
-    private static int Earliest(InFlight a, InFlight b) =>
-        a.DeliverAtUs != b.DeliverAtUs ? a.DeliverAtUs.CompareTo(b.DeliverAtUs) : a.Segment.Id.CompareTo(b.Segment.Id);
+    private static int Earliest(InFlight a, InFlight b) => OrderKey(a).CompareTo(OrderKey(b));
+
+    /// <summary>The snapshot's order as one number: arrival time, then id (both non-negative, so unsigned halves compare right).</summary>
+    private static Int128 OrderKey(InFlight f) => ((Int128)f.DeliverAtUs << 64) | (ulong)f.Segment.Id;
 }
