@@ -6,6 +6,9 @@ internal sealed partial class Connection
 {
     private SendBuffer? _send;
     private long SendEnd => _send?.End ?? 0;
+    // Below this, Output resends (go-back-N after a timeout or a fast retransmit). Set to SND.NXT on open: the zero
+    // default compares modulo 2^32, so with an ISS in the upper half of the space every first transmission would
+    // count as a retransmission (no RTT timing, no Nagle or SWS avoidance, the wrong rule).
     private SeqNum _retransmitUntil;
 
     // Receive side: unread data (when the application does not read at once) and out-of-order segments.

@@ -11,6 +11,7 @@ internal sealed partial class Connection
         SndUna = iss;
         SndNxt = iss + 1;
         SndMax = SndNxt;
+        _retransmitUntil = SndNxt;
         _firstSynUs = _env.NowUs;
         SetState(TcpState.SynSent, Rule.ActiveOpen);
         UpdateReceiveWindow();
@@ -32,6 +33,7 @@ internal sealed partial class Connection
         SndUna = iss;
         SndNxt = iss + 1;
         SndMax = SndNxt;
+        _retransmitUntil = SndNxt;
         LearnPeerMss(syn.Mss);
         SndWnd = syn.Window;
         _maxSndWnd = SndWnd;
@@ -55,6 +57,7 @@ internal sealed partial class Connection
         SndUna = ack.Ack;
         SndNxt = ack.Ack;
         SndMax = ack.Ack;
+        _retransmitUntil = SndNxt;
         _sndUnaOffset = 0;
         SendMss = Math.Min(mss, _p.Mss);
         SndWnd = ack.Window;

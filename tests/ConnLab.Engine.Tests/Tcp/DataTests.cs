@@ -102,6 +102,26 @@ public class DataTests
         Assert.Equal("PSH,ACK seq=1002 ack=5001 len=1", lab.Wire().Last().Text);
     }
 
+    [Theory]
+    [InlineData(1000u)]
+    [InlineData(2_147_483_647u)] // SND.NXT = 2^31 after the SYN: the first octet of the upper half
+    [InlineData(3_000_000_000u)]
+    [InlineData(4_294_967_295u)] // the SYN takes the last number; data starts at 0
+    public void First_transmission_is_original_data_wherever_the_iss_falls_in_the_sequence_space(uint isn)
+    {
+        var lab = new TcpLab("rfc9293", new SessionConfig
+        {
+            Client = EndpointConfig.DefaultClient with { Isn = isn },
+            Server = EndpointConfig.DefaultServer with { Isn = 5000 },
+        }).Established().Send(Client, "a").Send(Client, "b");
+        // One segment, not two: Nagle holds "b" behind the unacknowledged "a", as it does for new data.
+        var sent = Assert.Single(lab.Events, e => e.Kind == EventKind.SegmentSent && e.Endpoint == "client" && e.Segment!.Payload.Length > 0);
+        Assert.Equal((Rule.DataSent, SegmentOrigin.Original, isn + 1), (sent.Rule, sent.Segment!.Origin, sent.Segment.Seq.Value));
+        lab.Step(2);
+        var second = lab.Events.Last(e => e.Kind == EventKind.SegmentSent && e.Endpoint == "client");
+        Assert.Equal((Rule.DataSent, SegmentOrigin.Original, isn + 2), (second.Rule, second.Segment!.Origin, second.Segment.Seq.Value));
+    }
+
     [Fact]
     public void Nagle_off_sends_small_segments_at_once()
     {
