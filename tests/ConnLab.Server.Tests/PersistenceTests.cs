@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ConnLab.Server.Sessions;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ConnLab.Server.Tests;
@@ -79,6 +80,62 @@ public sealed class PersistenceTests
         using var restarted = new LabFactory(crashed);
         Assert.Equal(events, await AllEvents(restarted, id));
         Assert.Equal(snapshot, await Snapshot(restarted, id));
+    }
+
+    [Fact]
+    public async Task A_session_whose_replay_differs_from_its_stored_trace_is_marked_read_only_until_rewound_and_can_be_forked()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"connlab-mismatch-{Guid.NewGuid():N}.db");
+        string id, token;
+        using (var first = new LabFactory(path))
+        {
+            (id, token, _, _) = await Drive(first);
+        }
+        long StoredRows()
+        {
+            using var db = new SqliteConnection($"Data Source={path};Pooling=False");
+            db.Open();
+            using var count = db.CreateCommand();
+            count.CommandText = "SELECT (SELECT COUNT(*) FROM Events) + (SELECT COUNT(*) FROM Journal) + (SELECT COUNT(*) FROM Commands);";
+            return (long)count.ExecuteScalar()!;
+        }
+        long cutAt;
+        using (var db = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            // What an engine change (or a damaged file) leaves: the stored trace short of what the log replays to. A row
+            // holds one command's events from index Idx on.
+            db.Open();
+            using var cut = db.CreateCommand();
+            cut.CommandText = "SELECT MAX(Idx) FROM Events;";
+            cutAt = (long)cut.ExecuteScalar()!;
+            cut.CommandText = "DELETE FROM Events WHERE Idx = (SELECT MAX(Idx) FROM Events);";
+            Assert.Equal(1, cut.ExecuteNonQuery());
+        }
+        var rows = StoredRows();
+
+        using (var second = new LabFactory(path))
+        {
+            var lab = second.Lab().Attach(id, token);
+            var snapshot = await lab.Get();
+            Assert.Equal($"the replayed trace differs from the stored one at event {cutAt}", snapshot["problem"]!.GetValue<string>());
+            var refused = await lab.Problem(await lab.Post("/step", new { count = 1 }), 403);
+            Assert.Equal("https://connlab.dev/problems/session-read-only", refused["type"]!.GetValue<string>());
+            Assert.Contains("rewind it", refused["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+            await lab.Problem(await lab.Post("/live", new { speed = 1 }), 403); // live mode would only be refused at its first tick
+            Assert.Equal(rows, StoredRows()); // refused: nothing appended after rows it disagrees with
+
+            // A fork starts a new session from the replay and may go on at once.
+            var fork = await lab.Ok("/fork", new { atStep = snapshot["step"]!.GetValue<long>() });
+            var forked = second.Lab().Attach(fork["session"]!["id"]!.GetValue<string>(), fork["token"]!.GetValue<string>());
+            await forked.Ok("/step", new { count = 1 });
+
+            // Rewinding rewrites the stored trace from the replay: the session is whole again, and stays so on restart.
+            var rewound = await lab.Ok("/rewind", new { toStep = 3 });
+            Assert.Null(rewound["session"]!["problem"]);
+            await lab.Ok("/step", new { count = 1 });
+        }
+        using var third = new LabFactory(path);
+        Assert.Null((await third.Lab().Attach(id, token).Get())["problem"]);
     }
 
     [Fact]

@@ -141,4 +141,8 @@ public sealed partial class LabService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId} did not restore faithfully: {Problem}")]
     private partial void LogReplayMismatch(string sessionId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Session {SessionId} was rewound to step {ToStep}: its stored log and trace, which did not restore faithfully ({Problem}), are replaced by the replay")]
+    private partial void LogProblemRewritten(string sessionId, string problem, long toStep);
 }

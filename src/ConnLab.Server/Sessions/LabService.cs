@@ -124,6 +124,10 @@ public sealed partial class LabService
 
     private async Task<Result<CommandOutcome>> RunCommandAsync(SessionHost host, LabCommand command)
     {
+        if (Damaged(host) is { } damaged)
+        {
+            return damaged;
+        }
         var session = host.Session;
         var result = session.Execute(command);
         if (result.Error is not null)
@@ -145,6 +149,16 @@ public sealed partial class LabService
         return new CommandOutcome(host, result.Events, snapshot, result.Stop);
     }
 
+    /// <summary>
+    /// A session whose replay differs from its stored trace takes no more commands: appending would number new events
+    /// after the replay's, not after the stored rows they disagree with (two rows for one index, or a gap), and the
+    /// stored trace stays as it is, the evidence of what went wrong.
+    /// </summary>
+    private static ServiceError? Damaged(SessionHost host) => host.Problem is { } problem
+        ? new ServiceError(ServiceErrorKind.ReadOnly,
+            $"session '{host.Id}' is read-only: {problem}. Fork it to go on from the replayed trace, or rewind it, which rewrites its stored trace from the replay")
+        : null;
+
     /// <summary>Plays a session in real time at <paramref name="speed"/> (virtual ms per real ms), or stops with null or 0.</summary>
     public Task<Result<CommandOutcome>> SetLiveAsync(string id, string? token, double? speed, CancellationToken ct) =>
         WithSessionAsync<CommandOutcome>(id, token, requireToken: true, host =>
@@ -152,6 +166,10 @@ public sealed partial class LabService
             if (speed is < 0 or > 1000 || double.IsNaN(speed ?? 0))
             {
                 return Task.FromResult<Result<CommandOutcome>>(new ServiceError(ServiceErrorKind.BadRequest, "speed must be 0–1000 (0 pauses)", Field: "speed"));
+            }
+            if (speed is > 0 && Damaged(host) is { } damaged)
+            {
+                return Task.FromResult<Result<CommandOutcome>>(damaged);
             }
             host.LiveSpeed = speed is null or 0 ? null : speed;
             return Task.FromResult<Result<CommandOutcome>>(new CommandOutcome(host, [], host.Session.Snapshot(), StopReason.Completed));
@@ -181,6 +199,11 @@ public sealed partial class LabService
             host.Session = rewound;
             host.PersistedCommands = rewound.Commands.Count;
             host.PersistedEvents = rewound.Events.Count;
+            if (host.Problem is not null)
+            {
+                LogProblemRewritten(host.Id, host.Problem, toStep);
+                host.Problem = null; // the store now holds exactly the replay
+            }
             var snapshot = rewound.Snapshot();
             Changed?.Invoke(new SessionChange(host.Id, [], snapshot, SessionChangeKind.Rewound));
             return new CommandOutcome(host, [], snapshot, StopReason.Completed);
