@@ -26,6 +26,9 @@ public sealed class ServerProcess : IDisposable
     /// <summary>http://127.0.0.1:port of the REST endpoint.</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>The server's process id.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>A client of this server process.</summary>
     public HttpClient Http { get; }
 
