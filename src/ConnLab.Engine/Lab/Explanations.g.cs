@@ -155,6 +155,7 @@ public static partial class Explanations
         "lab intervention",
         "lab intervention (hping3/scapy style)",
         "RFC 4987 §2",
+        "Linux tcp_syn_linear_timeouts (6.5+; trace g)",
     ];
 
     private static readonly string[] Names =
@@ -307,6 +308,7 @@ public static partial class Explanations
         "delayed-by-user",
         "injected",
         "flood-syn",
+        "syn-linear-timeout",
     ];
 
     private static string Text(LabEvent e) => e.Rule switch
@@ -459,6 +461,7 @@ public static partial class Explanations
         Rule.DelayedByUser => $"segment {e.Segment?.Id} is held back by {DurationMs(e.Value)} ms: it now arrives at {Due(e)}",
         Rule.Injected => $"a crafted {Seg(e)} is put on the wire from {e.Segment?.Source}",
         Rule.FloodSyn => $"flood {Seg(e)} from {e.Segment?.Source}",
+        Rule.SynLinearTimeout => $"{e.Endpoint}: no back-off yet: the next SYN in {DurationMs(e.Value)} ms, at {Due(e)} (Linux keeps the initial RTO for the first tcp_syn_linear_timeouts retransmissions, then doubles it)",
         _ => e.Rule.ToString(),
     };
 }

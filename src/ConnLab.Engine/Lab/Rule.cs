@@ -301,4 +301,6 @@ public enum Rule
     Injected,
     /// <summary>Flood syn (RFC 4987 §2).</summary>
     FloodSyn,
+    /// <summary>Syn linear timeout (Linux tcp_syn_linear_timeouts (6.5+; trace g)).</summary>
+    SynLinearTimeout,
 }

@@ -167,7 +167,8 @@ internal sealed partial class Connection
                 _synRetransmitted = true;
                 _timing = false;
                 Send(TcpFlags.Syn, Iss, default, Rule.SynRetransmitted, mss: (ushort)_p.Mss, origin: SegmentOrigin.Retransmission);
-                ArmTimer(TimerKind.Retransmission, SynBackoffUs(Retries, linear: _p.SynLinearTimeouts), Rule.RetransmissionBackoff);
+                ArmTimer(TimerKind.Retransmission, SynBackoffUs(Retries, linear: _p.SynLinearTimeouts),
+                    Retries <= _p.SynLinearTimeouts ? Rule.SynLinearTimeout : Rule.RetransmissionBackoff);
                 return;
             case TcpState.SynReceived:
                 OnSynAckTimeout();

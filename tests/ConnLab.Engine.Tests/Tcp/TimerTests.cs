@@ -35,6 +35,24 @@ public class TimerTests
     }
 
     [Fact]
+    public void Linux_linear_syn_timeouts_are_explained_as_no_back_off_and_only_later_ones_as_back_off()
+    {
+        var lab = TcpLab.Linux();
+        SynSchedule(lab);
+        var rearms = lab.Events.Where(e => e.Kind == EventKind.TimerArmed && e.Endpoint == "client" && e.TimeMs > 0)
+            .Select(e => (e.TimeMs / 1000, e.Rule, e.DueUs / 1_000_000)).ToList();
+        Assert.Equal(
+            [
+                (1.0, Rule.SynLinearTimeout, 2L), (2, Rule.SynLinearTimeout, 3), (3, Rule.SynLinearTimeout, 4), (4, Rule.SynLinearTimeout, 5),
+                (5, Rule.RetransmissionBackoff, 7), (7, Rule.RetransmissionBackoff, 11), (11, Rule.RetransmissionBackoff, 19),
+                (19, Rule.RetransmissionBackoff, 35), (35, Rule.RetransmissionBackoff, 67), (67, Rule.RetransmissionBackoff, 131),
+            ],
+            rearms);
+        Assert.StartsWith("client: no back-off yet: the next SYN in 1000 ms", lab.Events.First(e => e.Rule == Rule.SynLinearTimeout).Explanation,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Linux_syn_schedule_without_linear_timeouts_is_the_classic_doubling()
     {
         // Trace g0 (tcp_syn_linear_timeouts = 0): +1,3,7,15,31,63 s; ETIMEDOUT at 127 s.
