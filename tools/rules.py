@@ -164,7 +164,7 @@ RULES = [
  ("Injected", "lab intervention (hping3/scapy style)", '$"a crafted {Seg(e)} is put on the wire from {e.Segment?.Source}"'),
  ("FloodSyn", "RFC 4987 §2", '$"flood {Seg(e)} from {e.Segment?.Source}"'),
  # --- added later: stored traces keep each rule as its number, so new rules go at the end ---
- ("SynLinearTimeout", "Linux tcp_syn_linear_timeouts (6.5+; trace g)", '$"{e.Endpoint}: no back-off yet: the next SYN in {DurationMs(e.Value)} ms, at {Due(e)} (Linux keeps the initial RTO for the first tcp_syn_linear_timeouts retransmissions, then doubles it)"'),
+ ("SynLinearTimeout", "Linux tcp_syn_linear_timeouts (6.5+; trace g)", '$"{e.Endpoint}: no back-off yet: the next SYN in {DurationMs(e.Value)} ms, at {Due(e)}: Linux keeps the initial RTO for its first few SYN retransmissions, then doubles it"'),
 ]
 
 def gen():

@@ -461,7 +461,7 @@ public static partial class Explanations
         Rule.DelayedByUser => $"segment {e.Segment?.Id} is held back by {DurationMs(e.Value)} ms: it now arrives at {Due(e)}",
         Rule.Injected => $"a crafted {Seg(e)} is put on the wire from {e.Segment?.Source}",
         Rule.FloodSyn => $"flood {Seg(e)} from {e.Segment?.Source}",
-        Rule.SynLinearTimeout => $"{e.Endpoint}: no back-off yet: the next SYN in {DurationMs(e.Value)} ms, at {Due(e)} (Linux keeps the initial RTO for the first tcp_syn_linear_timeouts retransmissions, then doubles it)",
+        Rule.SynLinearTimeout => $"{e.Endpoint}: no back-off yet: the next SYN in {DurationMs(e.Value)} ms, at {Due(e)}: Linux keeps the initial RTO for its first few SYN retransmissions, then doubles it",
         _ => e.Rule.ToString(),
     };
 }
