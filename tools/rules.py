@@ -37,7 +37,7 @@ RULES = [
  ("SynSentRstRefused", "RFC 9293 §3.10.7.3", '$"{e.Endpoint}: RST with an acceptable ACK in SYN_SENT: \\"error: connection reset\\" — the connection is refused, SYN_SENT -> CLOSED"'),
  ("SynSentRstNoAck", "RFC 9293 §3.10.7.3", '$"{e.Endpoint}: in SYN_SENT an RST without ACK cannot refer to our SYN: dropped"'),
  ("SynSentNoSyn", "RFC 9293 §3.10.7.3 (fifth)", '$"{e.Endpoint}: in SYN_SENT a segment with neither SYN nor RST is dropped"'),
- ("SynCookieSent", "RFC 4987 §3.6; Linux tcp_conn_request, cookie_v4_init_sequence", '$"{e.Endpoint}: the SYN queue is full, so the SYN is answered with a SYN cookie: the ISS encodes the 4-tuple, a 64-second clock and MSS {e.Value}; no state is kept"'),
+ ("SynCookieSent", "RFC 4987 §3.6; Linux tcp_conn_request, cookie_v4_init_sequence", '$"{e.Endpoint}: the SYN queue is full, so the SYN is answered with a SYN cookie: the ISS encodes the 4-tuple, a count of 60-second periods and MSS {e.Value}; no state is kept"'),
  ("SynCookieAccepted", "RFC 4987 §3.6; Linux cookie_v4_check", '$"{e.Endpoint}: ACK-1 is a valid SYN cookie (MSS {e.Value}): the connection is rebuilt from the ACK alone"'),
  ("SynCookieEstablished", "Linux cookie_v4_check, tcp_get_cookie_sock", '$"{e.Endpoint}: rebuilt from a SYN cookie: LISTEN -> ESTABLISHED without ever being half-open"'),
  ("TimeWaitReopened", "RFC 6191; Linux tcp_timewait_state_process (TCP_TW_SYN)", '$"{e.Endpoint}: a new SYN with a higher sequence number ends TIME_WAIT and opens a new connection (ISS = old SND.NXT + 65537)"'),

@@ -343,7 +343,7 @@ public static partial class Explanations
         Rule.SynSentRstRefused => $"{e.Endpoint}: RST with an acceptable ACK in SYN_SENT: \"error: connection reset\" — the connection is refused, SYN_SENT -> CLOSED",
         Rule.SynSentRstNoAck => $"{e.Endpoint}: in SYN_SENT an RST without ACK cannot refer to our SYN: dropped",
         Rule.SynSentNoSyn => $"{e.Endpoint}: in SYN_SENT a segment with neither SYN nor RST is dropped",
-        Rule.SynCookieSent => $"{e.Endpoint}: the SYN queue is full, so the SYN is answered with a SYN cookie: the ISS encodes the 4-tuple, a 64-second clock and MSS {e.Value}; no state is kept",
+        Rule.SynCookieSent => $"{e.Endpoint}: the SYN queue is full, so the SYN is answered with a SYN cookie: the ISS encodes the 4-tuple, a count of 60-second periods and MSS {e.Value}; no state is kept",
         Rule.SynCookieAccepted => $"{e.Endpoint}: ACK-1 is a valid SYN cookie (MSS {e.Value}): the connection is rebuilt from the ACK alone",
         Rule.SynCookieEstablished => $"{e.Endpoint}: rebuilt from a SYN cookie: LISTEN -> ESTABLISHED without ever being half-open",
         Rule.TimeWaitReopened => $"{e.Endpoint}: a new SYN with a higher sequence number ends TIME_WAIT and opens a new connection (ISS = old SND.NXT + 65537)",
