@@ -1,3 +1,8 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ConnLab.Server.Sessions;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace ConnLab.Dashboard.Tests;
 
 /// <summary>
@@ -7,11 +12,11 @@ namespace ConnLab.Dashboard.Tests;
 /// </summary>
 public sealed class BrowserTests(DashboardServer server) : IClassFixture<DashboardServer>
 {
-    private async Task Scenario(string script)
+    private async Task Scenario(string script, Dictionary<string, string>? env = null)
     {
         Assert.True(File.Exists("/usr/bin/chromium"), "Chromium is missing: run .ci/prepare (apt-get install chromium)");
-        var result = await Node.RunAsync([$"e2e/{script}.mjs"],
-            new Dictionary<string, string> { ["BASE_URL"] = server.BaseUrl, ["SCREENSHOTS"] = Node.Screenshots });
+        var all = new Dictionary<string, string>(env ?? []) { ["BASE_URL"] = server.BaseUrl, ["SCREENSHOTS"] = Node.Screenshots };
+        var result = await Node.RunAsync([$"e2e/{script}.mjs"], all);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("PASS ", result.Output, StringComparison.Ordinal);
     }
@@ -33,4 +38,18 @@ public sealed class BrowserTests(DashboardServer server) : IClassFixture<Dashboa
 
     [Fact]
     public Task A_student_joins_a_workshop_by_code_appears_on_the_grid_predicts_and_follows_the_instructor() => Scenario("workshop");
+
+    [Fact]
+    public async Task A_session_that_did_not_restore_faithfully_says_why_it_is_read_only()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl) };
+        var created = await http.PostAsJsonAsync("/api/sessions", new { scenario = "handshake", name = "damaged e2e" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonNode>())!["session"]!["id"]!.GetValue<string>();
+        // What a restart leaves when a session's replay differs from its stored trace (PersistenceTests make one for
+        // real, from a cut store): the mark the restore check sets.
+        const string problem = "the replayed trace differs from the stored one at event 3";
+        var host = server.Services.GetRequiredService<LabService>().Find(id)!;
+        typeof(SessionHost).GetProperty(nameof(SessionHost.Problem))!.SetValue(host, problem);
+        await Scenario("damaged", new() { ["SESSION"] = id, ["PROBLEM"] = problem });
+    }
 }

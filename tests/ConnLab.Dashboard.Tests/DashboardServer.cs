@@ -39,6 +39,9 @@ public sealed class DashboardServer : IDisposable
 
     public string BaseUrl { get; }
 
+    /// <summary>The server's services.</summary>
+    public IServiceProvider Services => _factory.Services;
+
     public void Dispose()
     {
         _factory.Dispose();

@@ -49,6 +49,9 @@ export function sessionPage(id: string, host: PageHost, options: SessionPageOpti
   const clock = h('span', { class: 'clock', 'data-testid': 'clock' });
   const count = h('span', { class: 'count', 'data-testid': 'event-count' }, '0 events');
   const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite', 'data-testid': 'announcer' });
+  // A session restored from the store whose replay differs from its stored trace takes no commands (403
+  // session-read-only): say why before anyone clicks.
+  const problem = h('p', { class: 'problem', role: 'alert', 'data-testid': 'session-problem', hidden: true });
   const share = `${location.origin}/?session=${encodeURIComponent(id)}`;
   const shareInput = h('input', { type: 'text', readonly: true, value: share, 'aria-label': 'link for watchers (read-only)', size: 40, 'data-testid': 'share-link' });
   const copy = h('button', { type: 'button', onclick: (() => {
@@ -123,6 +126,10 @@ export function sessionPage(id: string, host: PageHost, options: SessionPageOpti
     setText(title, `${session.name} · ${session.id}`);
     setText(clock, `t = ${fmt(session.timeMs)} ms · step ${session.step} · ${session.profile}${session.liveSpeed ? ` · live ${fmt(session.liveSpeed)}×` : ''}`);
     setText(count, `${events.length} events`);
+    problem.hidden = !session.problem;
+    setText(problem, session.problem
+      ? `This session did not restore faithfully: ${session.problem}. It is read-only: fork it to go on from the trace shown here, or rewind it, which rewrites its stored trace.`
+      : '');
     predict.update(session);
     const hidden = predict.hidden;
     ladderView.hide(hidden);
@@ -182,6 +189,7 @@ export function sessionPage(id: string, host: PageHost, options: SessionPageOpti
       h('a', { href: '/', class: 'back' }, '← sessions'), title, statusEl, clock, count),
     h('div', { class: 'session-bar' }, mode, h('div', { class: 'share' }, shareInput, copy),
       h('div', { class: 'downloads', role: 'group', 'aria-label': 'downloads' }, 'Download: ', pcap, ' ', json), del),
+    problem,
     announcer,
     h('div', { class: 'grid' },
       h('div', { class: 'col-main' }, ladderView.root, predict.root, controls?.root ?? null, log.root),
