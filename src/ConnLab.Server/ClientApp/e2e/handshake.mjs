@@ -10,6 +10,9 @@ await scenario('handshake and teardown', async (browser) => {
 
   await act(page, 'server-listen');
   equal(await state(page, 'server'), 'LISTEN', 'server card: LISTEN');
+  const listener = await page.getByTestId('card-server').innerText();
+  check(/backlog\s+\d+/.test(listener) && /accept queue\s+0/.test(listener) && !listener.includes('send buffer'),
+    `a listener's card names its backlog and accept queue, not buffers (${listener})`);
   await act(page, 'client-connect');
   equal(await state(page, 'client'), 'SYN_SENT', 'client card: SYN_SENT');
   equal((await arrows(page)).map((a) => [a.text, a.classes[1]]), [['SYN seq=1000 len=0', 'in-flight']], 'the SYN is drawn in flight');
@@ -23,6 +26,7 @@ await scenario('handshake and teardown', async (browser) => {
     's2c delivered SYN,ACK seq=5000 ack=1001 len=0',
     'c2s delivered ACK seq=1001 ack=5001 len=0',
   ], 'ladder: SYN, SYN,ACK, ACK with their numbers');
+  check((await page.getByTestId('card-server').innerText()).includes('send buffer'), 'an established connection\'s card shows its buffers again');
   const card = await page.getByTestId('card-client').innerText();
   check(/ISS\s+1000/.test(card) && /IRS\s+5000/.test(card) && /SND\.NXT\s+1001/.test(card) && /RCV\.NXT\s+5001/.test(card),
     'client card: ISS 1000, IRS 5000, SND.NXT 1001, RCV.NXT 5001');

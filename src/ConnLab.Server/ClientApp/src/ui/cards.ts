@@ -18,10 +18,18 @@ const fields: [string, (s: Socket) => string, string][] = [
   ['retries', (s) => String(s.retries), 'retransmissions of the oldest segment'],
 ];
 
+// A listener has no buffers: where a connection's go, the snapshot gives its backlog and accept queue (as netstat and
+// ss -lt do in Send-Q and Recv-Q), so the card names them for what they are.
+const listening: Record<string, [string, (s: Socket) => string, string]> = {
+  'send buffer': ['backlog', (s) => String(s.sendQueue), 'the backlog passed to listen(): how many connections may wait for accept()'],
+  'receive buffer': ['accept queue', (s) => String(s.receiveQueue), 'established connections waiting for accept()'],
+};
+
 class Card {
   readonly root: HTMLElement;
   private state: HTMLElement;
   private addr: HTMLElement;
+  private labels: HTMLElement[] = [];
   private values: HTMLElement[] = [];
   private timers: HTMLElement;
 
@@ -30,9 +38,11 @@ class Card {
     this.addr = h('p', { class: 'addr' });
     const dl = h('dl', { class: 'tcb' });
     for (const [name, , title] of fields) {
+      const dt = h('dt', { title }, name);
       const dd = h('dd', { 'data-field': name });
+      this.labels.push(dt);
       this.values.push(dd);
-      dl.append(h('dt', { title }, name), dd);
+      dl.append(dt, dd);
     }
     this.timers = h('ul', { class: 'timers', 'aria-label': `${who} timers` });
     this.root = h('section', { class: `panel card ${who}`, 'data-testid': `card-${who}`, 'aria-label': `${who} endpoint` },
@@ -43,7 +53,12 @@ class Card {
     setText(this.state, s.state);
     this.state.dataset.state = s.state;
     setText(this.addr, `${s.address}:${s.port}${s.remote ? ` ↔ ${s.remote}` : ''}`);
-    fields.forEach(([, get], i) => setText(this.values[i], get(s)));
+    fields.forEach((field, i) => {
+      const [name, get, title] = (s.state === 'LISTEN' && listening[field[0]]) || field;
+      setText(this.labels[i], name);
+      this.labels[i].title = title;
+      setText(this.values[i], get(s));
+    });
     const mine = timers.filter((t) => t.endpoint === this.who);
     const text = mine.map((t) => `${t.kind}: at ${fmt(t.dueMs)} ms (in ${fmt(t.dueMs - nowMs)} ms)`);
     if (this.timers.dataset.key !== text.join('|')) {
