@@ -27,6 +27,7 @@ internal sealed class LoadServer : IAsyncDisposable
     {
         var http = $"http://127.0.0.1:{FreePort()}";
         var grpc = $"http://127.0.0.1:{FreePort()}";
+        LabHosting.PreferPollingFileWatcher(); // as Program.cs does
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         var db = Path.Combine(Path.GetTempPath(), $"connlab-load-{Environment.ProcessId}-{Guid.NewGuid():N}.db");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

@@ -1,14 +1,7 @@
 using ConnLab.Server.Hosting;
 using ConnLab.Server.Persistence;
 
-// The configuration reloads appsettings*.json on change by watching the content root, and by default the trace store
-// (connlab.db and its WAL) lives there too: with inotify on that tree every WAL write was an event for the watcher
-// thread to read and discard, 12-20 % of the server's CPU per step under load. Polling looks at the watched files alone,
-// every 4 s. An explicit setting wins.
-if (Environment.GetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER") is null)
-{
-    Environment.SetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER", "true");
-}
+LabHosting.PreferPollingFileWatcher(); // before the builder: its file providers read it when they are made
 var builder = WebApplication.CreateBuilder(args);
 builder.AddConnLab();
 var app = builder.Build();
