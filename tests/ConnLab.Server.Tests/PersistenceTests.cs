@@ -1,3 +1,4 @@
+using ConnLab.Engine.Lab;
 using System.Text.Json.Nodes;
 using ConnLab.Server.Sessions;
 using Microsoft.Data.Sqlite;
@@ -134,6 +135,49 @@ public sealed class PersistenceTests
             Assert.Null(rewound["session"]!["problem"]);
             await lab.Ok("/step", new { count = 1 });
         }
+        using var third = new LabFactory(path);
+        Assert.Null((await third.Lab().Attach(id, token).Get())["problem"]);
+    }
+
+    [Fact]
+    public async Task A_session_recorded_by_an_older_engine_says_so_when_its_replay_differs_and_a_rewind_records_it_as_this_engine()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"connlab-revision-{Guid.NewGuid():N}.db");
+        string id, token;
+        using (var first = new LabFactory(path))
+        {
+            (id, token, _, _) = await Drive(first);
+        }
+        long Revision()
+        {
+            using var db = new SqliteConnection($"Data Source={path};Pooling=False");
+            db.Open();
+            using var read = db.CreateCommand();
+            read.CommandText = $"SELECT EngineRevision FROM Sessions WHERE Id = '{id}';";
+            return (long)read.ExecuteScalar()!;
+        }
+        Assert.Equal(LabSession.EngineRevision, Revision());
+        long cutAt;
+        using (var db = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            // As if an earlier engine had recorded a trace this one replays differently.
+            db.Open();
+            using var older = db.CreateCommand();
+            older.CommandText = $"UPDATE Sessions SET EngineRevision = {LabSession.EngineRevision - 1}; SELECT MAX(Idx) FROM Events;";
+            cutAt = (long)older.ExecuteScalar()!;
+            older.CommandText = "DELETE FROM Events WHERE Idx = (SELECT MAX(Idx) FROM Events);";
+            older.ExecuteNonQuery();
+        }
+        using (var second = new LabFactory(path))
+        {
+            var lab = second.Lab().Attach(id, token);
+            Assert.Equal(
+                $"the replayed trace differs from the stored one at event {cutAt}: engine revision {LabSession.EngineRevision - 1} recorded it, "
+                + $"and this server's engine (revision {LabSession.EngineRevision}) has corrections since",
+                (await lab.Get())["problem"]!.GetValue<string>());
+            await lab.Ok("/rewind", new { toStep = 2 });
+        }
+        Assert.Equal(LabSession.EngineRevision, Revision());
         using var third = new LabFactory(path);
         Assert.Null((await third.Lab().Attach(id, token).Get())["problem"]);
     }

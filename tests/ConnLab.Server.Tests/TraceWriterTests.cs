@@ -356,7 +356,9 @@ public sealed class TraceWriterTests : IDisposable
         await using (var db = new LabDb(options))
         {
             await db.GetService<IMigrator>().MigrateAsync("Workshops"); // the schema before the Journal migration
-            db.Sessions.Add(Row(1));
+            // In that schema's own columns: today's model has more (EngineRevision).
+            await db.Database.ExecuteSqlRawAsync(
+                "INSERT INTO Sessions (Key, Id, Name, Owner, TokenHash, ConfigJson, CreatedAtMs) VALUES (1, 's1', 'test', '', X'', '{{}}', 0);");
             for (var n = 0; n < session.Commands.Count; n++)
             {
                 db.Commands.Add(new CommandRow { SessionKey = 1, Seq = n, Json = CommandCodec.Serialize(session.Commands[n]) });
@@ -366,6 +368,11 @@ public sealed class TraceWriterTests : IDisposable
         }
         await Store().MigrateAsync(CancellationToken.None);
         await AssertStored(1, session);
+        await using (var db = new LabDb(options))
+        {
+            // Recorded before engine revisions were kept: by revision 1.
+            Assert.Equal(1, await db.Sessions.Where(r => r.Key == 1).Select(r => r.EngineRevision).SingleAsync());
+        }
         using var writer = Writer();
         await writer.StartAsync(CancellationToken.None);
         var more = session.Execute(new StepCommand());

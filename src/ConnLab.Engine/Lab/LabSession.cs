@@ -11,6 +11,14 @@ namespace ConnLab.Engine.Lab;
 /// <remarks>Not thread-safe: callers serialise commands (the server runs one session's commands one at a time).</remarks>
 public sealed class LabSession
 {
+    /// <summary>
+    /// The engine's revision, raised by every change that makes the same configuration and commands give a different
+    /// trace, so that a stored session can tell which engine recorded it. 1: up to 2026-11-30. 2: 2026-12-01, the first
+    /// data of a connection whose ISS lies in the upper half of the sequence space is no longer marked a retransmission,
+    /// and Linux's linear SYN timeouts have their own rule.
+    /// </summary>
+    public const int EngineRevision = 2;
+
     private readonly List<CommandRecord> _commands = [];
     private readonly ResolvedConfig _config;
     private Simulation _sim;

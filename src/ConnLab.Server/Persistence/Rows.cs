@@ -17,6 +17,8 @@ public sealed class SessionRow
     public string ConfigJson { get; set; } = "";
     /// <summary>Creation time (Unix ms).</summary>
     public long CreatedAtMs { get; set; }
+    /// <summary>The engine revision (<c>LabSession.EngineRevision</c>) that recorded its stored trace: set at creation and by a rewind.</summary>
+    public int EngineRevision { get; set; }
 }
 
 /// <summary>One entry of a session's command log (the replay log), as <c>CommandCodec</c> JSON.</summary>

@@ -164,7 +164,7 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
     private static async Task<List<SessionRow>> ReadSessionsAsync(SqliteConnection connection, string where, long? key, CancellationToken ct)
     {
         await using var c = connection.CreateCommand();
-        c.CommandText = $"SELECT Key, Id, Name, Owner, TokenHash, ConfigJson, CreatedAtMs FROM Sessions {where} ORDER BY Key";
+        c.CommandText = $"SELECT Key, Id, Name, Owner, TokenHash, ConfigJson, CreatedAtMs, EngineRevision FROM Sessions {where} ORDER BY Key";
         if (key is { } k)
         {
             c.Parameters.AddWithValue("$k", k);
@@ -182,6 +182,7 @@ public sealed class TraceStore(IDbContextFactory<LabDb> contexts, IConfiguration
                 TokenHash = (byte[])r.GetValue(4),
                 ConfigJson = r.GetString(5),
                 CreatedAtMs = r.GetInt64(6),
+                EngineRevision = r.GetInt32(7),
             });
         }
         return rows;

@@ -431,13 +431,14 @@ public sealed partial class TraceWriter : BackgroundService
         private readonly SqliteCommand _deleteCommands;
         private readonly SqliteCommand _deleteEvents;
         private readonly SqliteCommand _deleteSession;
+        private readonly SqliteCommand _setRevision; // a rewind rewrites the trace with this engine
         private readonly SqliteCommand[] _all;
 
         public Statements(SqliteConnection connection)
         {
             _insertSession = Prepare(connection,
-                "INSERT INTO Sessions (Key, Id, Name, Owner, TokenHash, ConfigJson, CreatedAtMs) VALUES ($k, $id, $name, $owner, $hash, $config, $at)",
-                "$k", "$id", "$name", "$owner", "$hash", "$config", "$at");
+                "INSERT INTO Sessions (Key, Id, Name, Owner, TokenHash, ConfigJson, CreatedAtMs, EngineRevision) VALUES ($k, $id, $name, $owner, $hash, $config, $at, $rev)",
+                "$k", "$id", "$name", "$owner", "$hash", "$config", "$at", "$rev");
             _inserts = new JournalInsert[BitOperations.Log2(MaxRowsPerInsert) + 1];
             for (var n = 0; n < _inserts.Length; n++)
             {
@@ -448,7 +449,8 @@ public sealed partial class TraceWriter : BackgroundService
             _deleteCommands = Prepare(connection, "DELETE FROM Commands WHERE SessionKey = $k", "$k");
             _deleteEvents = Prepare(connection, "DELETE FROM Events WHERE SessionKey = $k", "$k");
             _deleteSession = Prepare(connection, "DELETE FROM Sessions WHERE Key = $k", "$k");
-            _all = [_insertSession, _insertCommand, _deleteJournal, _deleteCommands, _deleteEvents, _deleteSession];
+            _setRevision = Prepare(connection, "UPDATE Sessions SET EngineRevision = $rev WHERE Key = $k", "$rev", "$k");
+            _all = [_insertSession, _insertCommand, _deleteJournal, _deleteCommands, _deleteEvents, _deleteSession, _setRevision];
         }
 
         /// <summary>Starts a batch: its statements join <paramref name="tx"/>, and nothing of a failed batch is left buffered.</summary>
@@ -469,7 +471,7 @@ public sealed partial class TraceWriter : BackgroundService
             switch (op)
             {
                 case CreateSessionOp c:
-                    Run(_insertSession, c.Row.Key, c.Row.Id, c.Row.Name, c.Row.Owner, c.Row.TokenHash, c.Row.ConfigJson, c.Row.CreatedAtMs);
+                    Run(_insertSession, c.Row.Key, c.Row.Id, c.Row.Name, c.Row.Owner, c.Row.TokenHash, c.Row.ConfigJson, c.Row.CreatedAtMs, c.Row.EngineRevision);
                     return Journal(c.Journal);
                 case AppendOp a:
                     return Journal(a.Journal);
@@ -478,6 +480,7 @@ public sealed partial class TraceWriter : BackgroundService
                     var removed = Run(_deleteJournal, r.Key);
                     Run(_deleteCommands, r.Key);
                     Run(_deleteEvents, r.Key);
+                    Run(_setRevision, LabSession.EngineRevision, r.Key);
                     return Journal(r.Journal) - removed;
                 case DeleteOp d:
                     Flush();

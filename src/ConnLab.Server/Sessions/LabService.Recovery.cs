@@ -106,7 +106,9 @@ public sealed partial class LabService
         }
         else if (FirstDifference(session!.Events, stored.Events) is { } index)
         {
-            host.Problem = $"the replayed trace differs from the stored one at event {index}";
+            host.Problem = row.EngineRevision < LabSession.EngineRevision
+                ? $"the replayed trace differs from the stored one at event {index}: engine revision {row.EngineRevision} recorded it, and this server's engine (revision {LabSession.EngineRevision}) has corrections since"
+                : $"the replayed trace differs from the stored one at event {index}";
             LogReplayMismatch(host.Id, host.Problem);
         }
         host.Session = session!;

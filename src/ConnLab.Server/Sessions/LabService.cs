@@ -284,6 +284,7 @@ public sealed partial class LabService
         {
             Key = host.Key, Id = host.Id, Name = name, Owner = owner, TokenHash = host.TokenHash,
             ConfigJson = JsonSerializer.Serialize(session.Config, TraceStore.ConfigJson), CreatedAtMs = host.CreatedAt.ToUnixTimeMilliseconds(),
+            EngineRevision = LabSession.EngineRevision,
         };
         var write = _writer.Enqueue(new CreateSessionOp(row, session.Commands.ToList(), session.Events.ToList()));
         if (_options.DurableWrites && await Persisted(write).ConfigureAwait(false) is { } failed)

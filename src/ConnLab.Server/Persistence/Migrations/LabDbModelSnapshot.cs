@@ -87,6 +87,9 @@ namespace ConnLab.Server.Persistence.Migrations
                     b.Property<long>("CreatedAtMs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("EngineRevision")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Id")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
