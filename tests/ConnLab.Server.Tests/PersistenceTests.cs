@@ -44,6 +44,27 @@ public sealed class PersistenceTests
         }
     }
 
+    /// <summary>One value read from the store's file, by another connection.</summary>
+    private static long Scalar(string path, string sql)
+    {
+        using var db = new SqliteConnection($"Data Source={path};Pooling=False");
+        db.Open();
+        using var read = db.CreateCommand();
+        read.CommandText = sql;
+        return (long)read.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// What an engine change (or a damaged file) leaves: the stored trace short of what the log replays to. A row holds
+    /// one command's events from index Idx on; returns the first index cut.
+    /// </summary>
+    private static long CutLastStoredChunk(string path)
+    {
+        var cutAt = Scalar(path, "SELECT MAX(Idx) FROM Events;");
+        Assert.Equal(0, Scalar(path, "DELETE FROM Events WHERE Idx = (SELECT MAX(Idx) FROM Events); SELECT changes() - 1;"));
+        return cutAt;
+    }
+
     [Fact]
     public async Task A_restarted_server_restores_the_same_snapshot_and_events_byte_for_byte()
     {
@@ -92,26 +113,8 @@ public sealed class PersistenceTests
         {
             (id, token, _, _) = await Drive(first);
         }
-        long StoredRows()
-        {
-            using var db = new SqliteConnection($"Data Source={path};Pooling=False");
-            db.Open();
-            using var count = db.CreateCommand();
-            count.CommandText = "SELECT (SELECT COUNT(*) FROM Events) + (SELECT COUNT(*) FROM Journal) + (SELECT COUNT(*) FROM Commands);";
-            return (long)count.ExecuteScalar()!;
-        }
-        long cutAt;
-        using (var db = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            // What an engine change (or a damaged file) leaves: the stored trace short of what the log replays to. A row
-            // holds one command's events from index Idx on.
-            db.Open();
-            using var cut = db.CreateCommand();
-            cut.CommandText = "SELECT MAX(Idx) FROM Events;";
-            cutAt = (long)cut.ExecuteScalar()!;
-            cut.CommandText = "DELETE FROM Events WHERE Idx = (SELECT MAX(Idx) FROM Events);";
-            Assert.Equal(1, cut.ExecuteNonQuery());
-        }
+        long StoredRows() => Scalar(path, "SELECT (SELECT COUNT(*) FROM Events) + (SELECT COUNT(*) FROM Journal) + (SELECT COUNT(*) FROM Commands);");
+        var cutAt = CutLastStoredChunk(path);
         var rows = StoredRows();
 
         using (var second = new LabFactory(path))
@@ -148,26 +151,11 @@ public sealed class PersistenceTests
         {
             (id, token, _, _) = await Drive(first);
         }
-        long Revision()
-        {
-            using var db = new SqliteConnection($"Data Source={path};Pooling=False");
-            db.Open();
-            using var read = db.CreateCommand();
-            read.CommandText = $"SELECT EngineRevision FROM Sessions WHERE Id = '{id}';";
-            return (long)read.ExecuteScalar()!;
-        }
+        long Revision() => Scalar(path, $"SELECT EngineRevision FROM Sessions WHERE Id = '{id}';");
         Assert.Equal(LabSession.EngineRevision, Revision());
-        long cutAt;
-        using (var db = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            // As if an earlier engine had recorded a trace this one replays differently.
-            db.Open();
-            using var older = db.CreateCommand();
-            older.CommandText = $"UPDATE Sessions SET EngineRevision = {LabSession.EngineRevision - 1}; SELECT MAX(Idx) FROM Events;";
-            cutAt = (long)older.ExecuteScalar()!;
-            older.CommandText = "DELETE FROM Events WHERE Idx = (SELECT MAX(Idx) FROM Events);";
-            older.ExecuteNonQuery();
-        }
+        // As if an earlier engine had recorded a trace this one replays differently.
+        Assert.Equal(1, Scalar(path, $"UPDATE Sessions SET EngineRevision = {LabSession.EngineRevision - 1}; SELECT changes();"));
+        var cutAt = CutLastStoredChunk(path);
         using (var second = new LabFactory(path))
         {
             var lab = second.Lab().Attach(id, token);
