@@ -15,7 +15,7 @@ namespace ConnLab.Server.Grpc;
 /// was thrown by handler"), the gRPC face of a 500; so the single framed message of a ConnLab call is parsed here first.
 /// Compressed, truncated or oversized bodies are left to grpc-dotnet, which already answers those precisely.
 /// </summary>
-internal sealed class MalformedMessageGuard(RequestDelegate next, IOptions<GrpcServiceOptions> grpc)
+internal sealed partial class MalformedMessageGuard(RequestDelegate next, IOptions<GrpcServiceOptions> grpc, ILogger<MalformedMessageGuard> log)
 {
     private static readonly FrozenDictionary<string, MessageDescriptor> Inputs =
         new[] { ConnLab.Contracts.V1.LabReflection.Descriptor, ConnLab.Contracts.V1.WorkshopReflection.Descriptor }
@@ -41,14 +41,31 @@ internal sealed class MalformedMessageGuard(RequestDelegate next, IOptions<GrpcS
         }
         var reader = http.Request.BodyReader;
         ReadResult result;
-        while (true)
+        try
         {
-            result = await reader.ReadAsync(http.RequestAborted).ConfigureAwait(false);
-            if (result.IsCompleted || result.IsCanceled || result.Buffer.Length > _limit)
+            while (true)
             {
-                break;
+                result = await reader.ReadAsync(http.RequestAborted).ConfigureAwait(false);
+                if (result.IsCompleted || result.IsCanceled || result.Buffer.Length > _limit)
+                {
+                    break;
+                }
+                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End); // peek: the whole body stays for grpc-dotnet
             }
-            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End); // peek: the whole body stays for grpc-dotnet
+        }
+        catch (BadHttpRequestException)
+        {
+            // A body Kestrel refuses (too slow, over a limit): grpc-dotnet meets the same on its own read and answers it.
+            await next(http).ConfigureAwait(false);
+            return;
+        }
+        catch (IOException e)
+        {
+            // The client reset the stream or the connection dropped mid-message: there is no one to answer. Kestrel
+            // cancels RequestAborted on a thread-pool turn of its own, so this read can fail first, and unhandled, the
+            // exception handler would log an ordinary disconnect as a server error (seen under load at h2load's end).
+            LogAborted(http.Request.Path.Value, e.Message);
+            return;
         }
         var problem = result.IsCompleted ? Check(result.Buffer, input) : null;
         reader.AdvanceTo(result.Buffer.Start);
@@ -59,6 +76,9 @@ internal sealed class MalformedMessageGuard(RequestDelegate next, IOptions<GrpcS
         }
         GrpcRefusal.Write(http, global::Grpc.Core.StatusCode.InvalidArgument, problem, ("field", "request"));
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A gRPC call to {Path} ended before its request arrived: {Reason}")]
+    private partial void LogAborted(string? path, string reason);
 
     /// <summary>Why the one framed message is not a valid <paramref name="input"/>, or null if it is (or is not ours to judge).</summary>
     private static string? Check(ReadOnlySequence<byte> body, MessageDescriptor input)
