@@ -86,10 +86,12 @@ internal static partial class GrpcLoad
         await WatchAsync(server, lab);
     }
 
-    private sealed record Run(double Rate, double P50, double P99, long Requests, long Failed);
+    /// <param name="CpuUs">The server process's CPU time per measured request, µs (h2load runs in processes of its own).</param>
+    /// <param name="Gc">The server's allocation per request and its collections during the measured window.</param>
+    private sealed record Run(double Rate, double P50, double P99, long Requests, long Failed, double CpuUs, string Gc);
 
     private static void Report(string name, Run run) =>
-        Console.WriteLine($"| {name} | {run.Rate:N0} req/s | p50 {run.P50:0.00} ms | p99 {run.P99:0.00} ms | {run.Requests:N0} requests, {run.Failed} failed |");
+        Console.WriteLine($"| {name} | {run.Rate:N0} req/s | p50 {run.P50:0.00} ms | p99 {run.P99:0.00} ms | {run.Requests:N0} requests, {run.Failed} failed | server CPU {run.CpuUs:0} µs per request | {run.Gc} |");
 
     private static async Task<Run> H2Load(string url, TimeSpan duration, List<(byte[] Body, string Token)> streams)
     {
@@ -119,6 +121,10 @@ internal static partial class GrpcLoad
                 }
                 return (Process: Process.Start(start)!, Log: body + ".log");
             }).ToList();
+            // h2load logs only the requests after its warm-up: the server's CPU is measured over the same window.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var gc = GcWindow.Start();
             long requests = 0, failed = 0;
             foreach (var (process, _) in processes)
             {
@@ -133,6 +139,8 @@ internal static partial class GrpcLoad
                 failed += long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) + long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
                 process.Dispose();
             }
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            var gcSummary = gc.Summary();
             // Each log line: start time, HTTP status, duration in µs (warm-up requests are not logged).
             var latencies = processes.SelectMany(p => File.ReadLines(p.Log))
                 .Select(line => line.Split('\t'))
@@ -141,7 +149,9 @@ internal static partial class GrpcLoad
                 .Order()
                 .ToArray();
             double Percentile(double p) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p / 100 * latencies.Length) - 1)];
-            return new Run(latencies.Length / duration.TotalSeconds, Percentile(50), Percentile(99), requests, failed);
+            var measured = Math.Max(1, latencies.Length);
+            return new Run(latencies.Length / duration.TotalSeconds, Percentile(50), Percentile(99), requests, failed, cpu.TotalMicroseconds / measured,
+                gcSummary.PerRequest(measured));
         }
         finally
         {
