@@ -160,7 +160,7 @@ public sealed class PersistenceTests
         {
             var lab = second.Lab().Attach(id, token);
             Assert.Equal(
-                $"the replayed trace differs from the stored one at event {cutAt}: engine revision {LabSession.EngineRevision - 1} recorded it, "
+                $"the replayed trace differs from the stored one at event {cutAt}: engine revision {LabSession.EngineRevision - 1} recorded or last verified it, "
                 + $"and this server's engine (revision {LabSession.EngineRevision}) has corrections since",
                 (await lab.Get())["problem"]!.GetValue<string>());
             await lab.Ok("/rewind", new { toStep = 2 });
@@ -168,6 +168,35 @@ public sealed class PersistenceTests
         Assert.Equal(LabSession.EngineRevision, Revision());
         using var third = new LabFactory(path);
         Assert.Null((await third.Lab().Attach(id, token).Get())["problem"]);
+    }
+
+    [Fact]
+    public async Task A_restore_that_replays_an_older_engines_trace_identically_records_this_engine_and_a_mismatch_does_not()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"connlab-verified-{Guid.NewGuid():N}.db");
+        string id, token;
+        using (var first = new LabFactory(path))
+        {
+            (id, token, _, _) = await Drive(first);
+        }
+        long Revision() => Scalar(path, $"SELECT EngineRevision FROM Sessions WHERE Id = '{id}';");
+        void AsIfRecordedByTheEngineBefore() =>
+            Assert.Equal(1, Scalar(path, $"UPDATE Sessions SET EngineRevision = {LabSession.EngineRevision - 1}; SELECT changes();"));
+
+        AsIfRecordedByTheEngineBefore();
+        using (var second = new LabFactory(path))
+        {
+            Assert.Null((await second.Lab().Attach(id, token).Get())["problem"]);
+        }
+        Assert.Equal(LabSession.EngineRevision, Revision()); // this engine reproduced it: a later mismatch names this one
+
+        AsIfRecordedByTheEngineBefore();
+        CutLastStoredChunk(path);
+        using (var third = new LabFactory(path))
+        {
+            Assert.NotNull((await third.Lab().Attach(id, token).Get())["problem"]);
+        }
+        Assert.Equal(LabSession.EngineRevision - 1, Revision()); // marked, not verified: the number stays as evidence
     }
 
     [Fact]

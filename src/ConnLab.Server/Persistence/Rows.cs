@@ -17,7 +17,10 @@ public sealed class SessionRow
     public string ConfigJson { get; set; } = "";
     /// <summary>Creation time (Unix ms).</summary>
     public long CreatedAtMs { get; set; }
-    /// <summary>The engine revision (<c>LabSession.EngineRevision</c>) that recorded its stored trace: set at creation and by a rewind.</summary>
+    /// <summary>
+    /// The newest engine revision (<c>LabSession.EngineRevision</c>) known to produce its stored trace: set at creation and
+    /// by a rewind, and raised when a newer engine's restore replays the trace identically.
+    /// </summary>
     public int EngineRevision { get; set; }
 }
 

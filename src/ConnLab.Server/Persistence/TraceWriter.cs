@@ -69,6 +69,15 @@ public sealed record ReplaceOp(long Key, IReadOnlyList<CommandRecord> Commands, 
     private protected override JournalEntry[] EncodeJournal() => Entries(Key, 0, Commands, Events);
 }
 
+/// <summary>
+/// A stored session's trace replayed identically by this engine: its row records this engine's revision from now on, so
+/// a later engine's mismatch names the newest revision known to reproduce the trace.
+/// </summary>
+public sealed record VerifiedOp(long Key) : WriteOp
+{
+    internal override int Rows => 1;
+}
+
 /// <summary>A session removed with its rows.</summary>
 public sealed record DeleteOp(long Key) : WriteOp
 {
@@ -431,7 +440,7 @@ public sealed partial class TraceWriter : BackgroundService
         private readonly SqliteCommand _deleteCommands;
         private readonly SqliteCommand _deleteEvents;
         private readonly SqliteCommand _deleteSession;
-        private readonly SqliteCommand _setRevision; // a rewind rewrites the trace with this engine
+        private readonly SqliteCommand _setRevision; // a rewind rewrites the trace with this engine; a clean restore verifies it
         private readonly SqliteCommand[] _all;
 
         public Statements(SqliteConnection connection)
@@ -482,6 +491,9 @@ public sealed partial class TraceWriter : BackgroundService
                     Run(_deleteEvents, r.Key);
                     Run(_setRevision, LabSession.EngineRevision, r.Key);
                     return Journal(r.Journal) - removed;
+                case VerifiedOp v:
+                    Run(_setRevision, LabSession.EngineRevision, v.Key);
+                    return 0;
                 case DeleteOp d:
                     Flush();
                     removed = Run(_deleteJournal, d.Key);

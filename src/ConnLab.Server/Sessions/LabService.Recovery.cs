@@ -107,9 +107,15 @@ public sealed partial class LabService
         else if (FirstDifference(session!.Events, stored.Events) is { } index)
         {
             host.Problem = row.EngineRevision < LabSession.EngineRevision
-                ? $"the replayed trace differs from the stored one at event {index}: engine revision {row.EngineRevision} recorded it, and this server's engine (revision {LabSession.EngineRevision}) has corrections since"
+                ? $"the replayed trace differs from the stored one at event {index}: engine revision {row.EngineRevision} recorded or last verified it, and this server's engine (revision {LabSession.EngineRevision}) has corrections since"
                 : $"the replayed trace differs from the stored one at event {index}";
             LogReplayMismatch(host.Id, host.Problem);
+        }
+        else if (row.EngineRevision < LabSession.EngineRevision)
+        {
+            // Not awaited: the session is served from memory either way, and a failed update only leaves the older
+            // number (the writer logs it).
+            _ = _writer.Enqueue(new VerifiedOp(row.Key));
         }
         host.Session = session!;
         host.PersistedCommands = session!.Commands.Count;
