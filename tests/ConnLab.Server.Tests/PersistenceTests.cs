@@ -65,6 +65,21 @@ public sealed class PersistenceTests
         return cutAt;
     }
 
+    /// <summary>A store file holding one session driven by <see cref="Drive"/>, its server stopped.</summary>
+    private static async Task<(string Path, string Id, string Token)> StoredSession(string name)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"connlab-{name}-{Guid.NewGuid():N}.db");
+        using var first = new LabFactory(path);
+        var (id, token, _, _) = await Drive(first);
+        return (path, id, token);
+    }
+
+    private static long StoredRevision(string path, string id) => Scalar(path, $"SELECT EngineRevision FROM Sessions WHERE Id = '{id}';");
+
+    /// <summary>As if the engine revision before this one had recorded the store's only session.</summary>
+    private static void RecordedByThePreviousEngine(string path) =>
+        Assert.Equal(1, Scalar(path, $"UPDATE Sessions SET EngineRevision = {LabSession.EngineRevision - 1}; SELECT changes();"));
+
     [Fact]
     public async Task A_restarted_server_restores_the_same_snapshot_and_events_byte_for_byte()
     {
@@ -107,12 +122,7 @@ public sealed class PersistenceTests
     [Fact]
     public async Task A_session_whose_replay_differs_from_its_stored_trace_is_marked_read_only_until_rewound_and_can_be_forked()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"connlab-mismatch-{Guid.NewGuid():N}.db");
-        string id, token;
-        using (var first = new LabFactory(path))
-        {
-            (id, token, _, _) = await Drive(first);
-        }
+        var (path, id, token) = await StoredSession("mismatch");
         long StoredRows() => Scalar(path, "SELECT (SELECT COUNT(*) FROM Events) + (SELECT COUNT(*) FROM Journal) + (SELECT COUNT(*) FROM Commands);");
         var cutAt = CutLastStoredChunk(path);
         var rows = StoredRows();
@@ -145,16 +155,10 @@ public sealed class PersistenceTests
     [Fact]
     public async Task A_session_recorded_by_an_older_engine_says_so_when_its_replay_differs_and_a_rewind_records_it_as_this_engine()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"connlab-revision-{Guid.NewGuid():N}.db");
-        string id, token;
-        using (var first = new LabFactory(path))
-        {
-            (id, token, _, _) = await Drive(first);
-        }
-        long Revision() => Scalar(path, $"SELECT EngineRevision FROM Sessions WHERE Id = '{id}';");
-        Assert.Equal(LabSession.EngineRevision, Revision());
+        var (path, id, token) = await StoredSession("revision");
+        Assert.Equal(LabSession.EngineRevision, StoredRevision(path, id));
         // As if an earlier engine had recorded a trace this one replays differently.
-        Assert.Equal(1, Scalar(path, $"UPDATE Sessions SET EngineRevision = {LabSession.EngineRevision - 1}; SELECT changes();"));
+        RecordedByThePreviousEngine(path);
         var cutAt = CutLastStoredChunk(path);
         using (var second = new LabFactory(path))
         {
@@ -165,7 +169,7 @@ public sealed class PersistenceTests
                 (await lab.Get())["problem"]!.GetValue<string>());
             await lab.Ok("/rewind", new { toStep = 2 });
         }
-        Assert.Equal(LabSession.EngineRevision, Revision());
+        Assert.Equal(LabSession.EngineRevision, StoredRevision(path, id));
         using var third = new LabFactory(path);
         Assert.Null((await third.Lab().Attach(id, token).Get())["problem"]);
     }
@@ -173,30 +177,22 @@ public sealed class PersistenceTests
     [Fact]
     public async Task A_restore_that_replays_an_older_engines_trace_identically_records_this_engine_and_a_mismatch_does_not()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"connlab-verified-{Guid.NewGuid():N}.db");
-        string id, token;
-        using (var first = new LabFactory(path))
-        {
-            (id, token, _, _) = await Drive(first);
-        }
-        long Revision() => Scalar(path, $"SELECT EngineRevision FROM Sessions WHERE Id = '{id}';");
-        void AsIfRecordedByTheEngineBefore() =>
-            Assert.Equal(1, Scalar(path, $"UPDATE Sessions SET EngineRevision = {LabSession.EngineRevision - 1}; SELECT changes();"));
+        var (path, id, token) = await StoredSession("verified");
 
-        AsIfRecordedByTheEngineBefore();
+        RecordedByThePreviousEngine(path);
         using (var second = new LabFactory(path))
         {
             Assert.Null((await second.Lab().Attach(id, token).Get())["problem"]);
         }
-        Assert.Equal(LabSession.EngineRevision, Revision()); // this engine reproduced it: a later mismatch names this one
+        Assert.Equal(LabSession.EngineRevision, StoredRevision(path, id)); // this engine reproduced it: a later mismatch names this one
 
-        AsIfRecordedByTheEngineBefore();
+        RecordedByThePreviousEngine(path);
         CutLastStoredChunk(path);
         using (var third = new LabFactory(path))
         {
             Assert.NotNull((await third.Lab().Attach(id, token).Get())["problem"]);
         }
-        Assert.Equal(LabSession.EngineRevision - 1, Revision()); // marked, not verified: the number stays as evidence
+        Assert.Equal(LabSession.EngineRevision - 1, StoredRevision(path, id)); // marked, not verified: the number stays as evidence
     }
 
     [Fact]

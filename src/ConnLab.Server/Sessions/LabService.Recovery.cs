@@ -106,9 +106,9 @@ public sealed partial class LabService
         }
         else if (FirstDifference(session!.Events, stored.Events) is { } index)
         {
-            host.Problem = row.EngineRevision < LabSession.EngineRevision
-                ? $"the replayed trace differs from the stored one at event {index}: engine revision {row.EngineRevision} recorded or last verified it, and this server's engine (revision {LabSession.EngineRevision}) has corrections since"
-                : $"the replayed trace differs from the stored one at event {index}";
+            host.Problem = $"the replayed trace differs from the stored one at event {index}" + (row.EngineRevision < LabSession.EngineRevision
+                ? $": engine revision {row.EngineRevision} recorded or last verified it, and this server's engine (revision {LabSession.EngineRevision}) has corrections since"
+                : "");
             LogReplayMismatch(host.Id, host.Problem);
         }
         else if (row.EngineRevision < LabSession.EngineRevision)
