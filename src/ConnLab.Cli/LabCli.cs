@@ -10,7 +10,7 @@ namespace ConnLab.Cli;
 /// The <c>connlab</c> command line: a gRPC client of <c>connlab.v1.LabControl</c>. Tokens of sessions created here
 /// are remembered in a small state file, so later commands on them need no <c>--token</c>.
 /// </summary>
-public sealed class LabCli(TextWriter output, TextWriter error, string statePath)
+public sealed partial class LabCli(TextWriter output, TextWriter error, string statePath)
 {
     /// <summary>Where tokens are remembered unless <c>CONNLAB_STATE</c> says otherwise.</summary>
     public static string DefaultStatePath => Environment.GetEnvironmentVariable("CONNLAB_STATE")
@@ -66,11 +66,7 @@ public sealed class LabCli(TextWriter output, TextWriter error, string statePath
             if (p.GetValue(profile) is { } pr) { request.Profile = pr; }
             if (p.GetValue(seed) is { } sd) { request.Seed = sd; }
             if (p.GetValue(name) is { } n) { request.Name = n; }
-            var created = await client.CreateSessionAsync(request, cancellationToken: ct);
-            Remember(created.Session.Id, created.Token);
-            await output.WriteLineAsync($"session {created.Session.Id} ({created.Session.Name}, {created.Session.Profile})");
-            await output.WriteLineAsync($"token   {created.Token}");
-            await Show(created.Session);
+            await Created(await client.CreateSessionAsync(request, cancellationToken: ct));
         }));
         root.Subcommands.Add(create);
 
@@ -128,14 +124,7 @@ public sealed class LabCli(TextWriter output, TextWriter error, string statePath
         }));
         root.Subcommands.Add(step);
 
-        var maxSteps = new Option<int>("--max-steps") { Description = "step budget", DefaultValueFactory = _ => 1000 };
-        var run = new Command("run", "step until nothing is in flight and no retransmission timer runs") { _id, maxSteps };
-        run.SetAction((p, ct) => Do(p, async client =>
-        {
-            var id = p.GetValue(_id)!;
-            await Print(await client.RunAsync(new RunRequest { SessionId = id, MaxSteps = p.GetValue(maxSteps) }, Auth(p, id), cancellationToken: ct));
-        }));
-        root.Subcommands.Add(run);
+        root.Subcommands.Add(RunCommand());
 
         var ms = new Argument<double>("ms") { Description = "milliseconds of virtual time" };
         var advance = new Command("advance", "move the virtual clock") { _id, ms };
@@ -171,17 +160,25 @@ public sealed class LabCli(TextWriter output, TextWriter error, string statePath
             root.Subcommands.Add(intervene);
         }
 
+        root.Subcommands.Add(FloodCommand());
+        root.Subcommands.Add(InjectCommand());
+        root.Subcommands.Add(EventsCommand());
+        root.Subcommands.Add(RewindCommand());
+        root.Subcommands.Add(ForkCommand());
+
         var from = new Option<long>("--from") { Description = "first event index" };
         var watch = new Command("watch", "draw the session as a live ladder diagram (Ctrl+C to stop)") { _id, from };
         watch.SetAction((p, ct) => Do(p, async client =>
         {
-            using var call = client.WatchSession(new WatchRequest { SessionId = p.GetValue(_id)!, FromIndex = p.GetValue(from) }, cancellationToken: ct);
+            var id = p.GetValue(_id)!;
+            var server = Ladder.Server(await client.GetSessionAsync(new SessionRequest { SessionId = id }, cancellationToken: ct));
+            using var call = client.WatchSession(new WatchRequest { SessionId = id, FromIndex = p.GetValue(from) }, cancellationToken: ct);
             await output.WriteLineAsync(Ladder.Header);
             try
             {
                 while (await call.ResponseStream.MoveNext(ct))
                 {
-                    if (Ladder.Line(call.ResponseStream.Current) is { } line)
+                    if (Ladder.Line(call.ResponseStream.Current, server) is { } line)
                     {
                         await output.WriteLineAsync(line);
                         await output.FlushAsync(ct);
@@ -224,6 +221,11 @@ public sealed class LabCli(TextWriter output, TextWriter error, string statePath
             await action(new LabControl.LabControlClient(channel)).ConfigureAwait(false);
             return 0;
         }
+        catch (UsageException ex)
+        {
+            await error.WriteLineAsync($"connlab: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
         catch (RpcException ex)
         {
             // One line a student can act on, never a stack trace.
@@ -234,11 +236,20 @@ public sealed class LabCli(TextWriter output, TextWriter error, string statePath
 
     private async Task Print(CommandResponse answer)
     {
-        foreach (var line in Ladder.Lines(answer.Events))
+        foreach (var line in Ladder.Lines(answer.Events, Ladder.Server(answer.Session)))
         {
             await output.WriteLineAsync(line).ConfigureAwait(false);
         }
         await output.WriteLineAsync($"{"",10}  client {Name(answer.Session.Client.State)} · server {Name(answer.Session.Server.State)} · t={answer.Session.TimeMs:0.###} ms").ConfigureAwait(false);
+    }
+
+    /// <summary>A new session (created or forked): its token is remembered, then printed with the session.</summary>
+    private async Task Created(CreateSessionResponse created)
+    {
+        Remember(created.Session.Id, created.Token);
+        await output.WriteLineAsync($"session {created.Session.Id} ({created.Session.Name}, {created.Session.Profile})").ConfigureAwait(false);
+        await output.WriteLineAsync($"token   {created.Token}").ConfigureAwait(false);
+        await Show(created.Session).ConfigureAwait(false);
     }
 
     private async Task Show(Session s)
@@ -264,8 +275,11 @@ public sealed class LabCli(TextWriter output, TextWriter error, string statePath
     {
         "client" => Endpoint.Client,
         "server" => Endpoint.Server,
-        _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"endpoint must be client or server, not '{name}'")),
+        _ => throw new UsageException($"endpoint must be client or server, not '{name}'"),
     };
+
+    /// <summary>A command line the CLI itself refuses (before any call): exit code 2, like a parse error.</summary>
+    private sealed class UsageException(string message) : Exception(message);
 
     private Metadata Auth(ParseResult p, string? sessionId)
     {

@@ -1,6 +1,8 @@
 using ConnLab.Cli;
 using ConnLab.Contracts.Mapping;
+using System.Text.RegularExpressions;
 using ConnLab.Engine.Lab;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ConnLab.Server.Tests;
 
@@ -63,14 +65,14 @@ public sealed class CliTests : IDisposable
         var lines = Ladder.Lines(session.Events.Select(e => e.ToProto("s"))).ToList();
         Assert.Equal(
             [
-                "         0                                         [CLOSED → LISTEN]",
+                "         0                                                   [CLOSED → LISTEN]",
                 "         0  [CLOSED → SYN_SENT]",
-                "         0  ------------- SYN seq=1000 win=65535 len=0 ------------>",
-                "        10                                   [LISTEN → SYN_RECEIVED]",
-                "        10  <----- ACK,SYN seq=5000 ack=1001 win=65535 len=0 -------",
+                "         0  ------------- SYN seq=1000 win=65535 len=0 mss=1460 ------------->",
+                "        10                                             [LISTEN → SYN_RECEIVED]",
+                "        10  <------ SYN,ACK seq=5000 ack=1001 win=65535 len=0 mss=1460 -------",
                 "        20  [SYN_SENT → ESTABLISHED]",
-                "        20  -------- ACK seq=1001 ack=5001 win=65535 len=0 -------->",
-                "        30                              [SYN_RECEIVED → ESTABLISHED]",
+                "        20  ------------- ACK seq=1001 ack=5001 win=65535 len=0 ------------->",
+                "        30                                        [SYN_RECEIVED → ESTABLISHED]",
             ],
             lines);
     }
@@ -138,5 +140,108 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith(Ladder.Header, text, StringComparison.Ordinal);
         Assert.Contains("SYN seq=", text, StringComparison.Ordinal);
         Assert.Contains("[SYN_RECEIVED → ESTABLISHED]", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ladder_draws_a_segment_towards_its_destination_whoever_sent_it()
+    {
+        var session = LabSession.Create(new SessionConfig());
+        session.Execute(new EndpointCommand(EndpointRole.Server, EndpointAction.Listen));
+        session.Execute(new SynFloodCommand(1));
+        session.Execute(new StepCommand(1));
+        var server = $"{session.Config.Server.Address}:{session.Config.Server.Port}";
+        var segments = session.Events.Where(e => e.Kind == EventKind.SegmentSent).Select(e => e.ToProto("s")).ToList();
+        Assert.Equal(["attacker", "server<-"], segments.Select(e => e.Endpoint[..Math.Min(8, e.Endpoint.Length)]));
+        var (syn, synAck) = (Ladder.Line(segments[0], server)!, Ladder.Line(segments[1], server)!);
+        Assert.Matches(@"^ +0  -+ SYN seq=\d+ win=64240 len=0 mss=1460 \(injected\) -+>$", syn); // the spoofed SYN goes to the server
+        Assert.Matches(@"^ +10  <-+ SYN,ACK seq=\d+ ack=\d+ win=65535 len=0 mss=1460 -+$", synAck); // its answer leaves it
+        Assert.Equal((syn, synAck), (Ladder.Line(segments[0])!, Ladder.Line(segments[1])!)); // the same without the address
+    }
+
+    [Fact]
+    public async Task Events_prints_every_event_with_its_explanation_and_pages_through_a_long_trace()
+    {
+        var id = await CreateHandshake();
+        await Cli("run", id);
+        var (code, text, _) = await Cli("events", id);
+        Assert.Equal(0, code);
+        var lines = text.Replace("\r", "", StringComparison.Ordinal).TrimEnd('\n').Split('\n');
+        var syn = Array.FindIndex(lines, l => l.StartsWith("#4 ", StringComparison.Ordinal));
+        Assert.Matches(@"^#4 +0 ms  client   segment-sent +#1 10\.0\.0\.1:40000 > 10\.0\.0\.2:80 SYN seq=\d+ win=65535 len=0 mss=1460$", lines[syn]);
+        Assert.StartsWith("        client sends SYN seq=", lines[syn + 1], StringComparison.Ordinal);
+        Assert.EndsWith("(RFC 9293 §3.10.1)", lines[syn + 1], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("state-changed          LISTEN → SYN_RECEIVED", StringComparison.Ordinal));
+
+        var (_, page, _) = await Cli("events", id, "--from", "5", "--limit", "3", "--brief");
+        Assert.Equal(["#5", "#6", "#7"], page.Trim().Split('\n').Select(l => l.Split(' ')[0]));
+
+        // A flood's trace is longer than one page of ListEvents (1,000): every event is printed once, in order.
+        await Cli("flood", id, "--count", "600");
+        await Cli("run", id, "--until", "steps", "--max-steps", "700");
+        var total = _factory.Services.GetRequiredService<Sessions.LabService>().Find(id)!.Session.Events.Count;
+        Assert.True(total > 1000, $"{total} events");
+        var (_, all, _) = await Cli("events", id, "--brief");
+        Assert.Equal(Enumerable.Range(0, total).Select(i => $"#{i}"), all.Trim().Split('\n').Select(l => l.Split(' ')[0]));
+    }
+
+    [Fact]
+    public async Task Flood_and_inject_put_their_segments_in_flight_and_bad_flags_are_a_usage_error()
+    {
+        var (_, created, _) = await Cli("create", "--scenario", "handshake");
+        var id = created.Split('\n')[0].Split(' ')[1];
+        var (code, flood, _) = await Cli("flood", id, "--count", "3");
+        Assert.Equal(0, code);
+        Assert.Equal(3, flood.Split('\n').Count(l => Regex.IsMatch(l, @"^ +0  -+ SYN seq=\d+ win=64240 len=0 mss=1460 \(injected\) -+>")));
+        var (_, show, _) = await Cli("show", id);
+        Assert.Equal(4, show.Split('\n').Count(l => l.StartsWith("in flight #", StringComparison.Ordinal)));
+
+        var (rst, injected, _) = await Cli("inject", id, "--from", "server", "--flags", "rst,ack", "--seq", "7", "--ack", "9");
+        Assert.Equal(0, rst);
+        Assert.Matches(@"^ +0  <-+ RST,ACK seq=7 ack=9 win=0 len=0 \(injected\) -+\n", injected.Replace("\r", "", StringComparison.Ordinal));
+        var (bad, _, error) = await Cli("inject", id, "--from", "client", "--flags", "SYN,BOGUS");
+        Assert.Equal((2, "connlab: --flags: 'BOGUS' is not a flag (URG, ACK, PSH, RST, SYN, FIN, or none)"), (bad, error.Trim()));
+        var (_, after, _) = await Cli("show", id);
+        Assert.Equal(5, after.Split('\n').Count(l => l.StartsWith("in flight #", StringComparison.Ordinal))); // the refused one added nothing
+    }
+
+    [Fact]
+    public async Task Run_until_a_state_stops_when_the_endpoint_reaches_it()
+    {
+        var id = await CreateHandshake();
+        var (code, text, _) = await Cli("run", id, "--state", "syn_recv", "--endpoint", "server");
+        Assert.Equal(0, code);
+        Assert.EndsWith("client SYN_SENT · server SYN_RECEIVED · t=10 ms", text.TrimEnd(), StringComparison.Ordinal);
+        var (missing, _, needs) = await Cli("run", id, "--until", "state");
+        Assert.Equal(2, missing);
+        Assert.StartsWith("connlab: --until state needs --state: one of CLOSED LISTEN", needs, StringComparison.Ordinal);
+        var (bad, _, error) = await Cli("run", id, "--state", "OPEN");
+        Assert.Equal(2, bad);
+        Assert.Contains("not 'OPEN'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rewind_goes_back_and_fork_branches_a_session_whose_token_is_remembered()
+    {
+        var id = await CreateHandshake();
+        await Cli("run", id);
+        var (code, rewound, _) = await Cli("rewind", id, "1");
+        Assert.Equal(0, code);
+        Assert.StartsWith($"rewound {id} to step 1\nt=10 ms  step 1", rewound.Replace("\r", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("SYN_RECEIVED", rewound, StringComparison.Ordinal);
+
+        var (forkCode, forked, _) = await Cli("fork", id);
+        Assert.Equal(0, forkCode);
+        var fork = forked.Split('\n')[0].Split(' ')[1];
+        Assert.NotEqual(id, fork);
+        Assert.Contains("step 1", forked, StringComparison.Ordinal); // at the current step by default
+        var (stepped, text, _) = await Cli("run", fork); // no --token: remembered at fork
+        Assert.Equal(0, stepped);
+        Assert.EndsWith("client ESTABLISHED · server ESTABLISHED · t=30 ms", text.TrimEnd(), StringComparison.Ordinal);
+        var (_, original, _) = await Cli("show", id);
+        Assert.Contains("step 1 ", original, StringComparison.Ordinal); // the source did not move
+
+        var (late, _, error) = await Cli("rewind", id, "99");
+        Assert.Equal(1, late);
+        Assert.StartsWith("connlab: invalid input:", error, StringComparison.Ordinal);
     }
 }

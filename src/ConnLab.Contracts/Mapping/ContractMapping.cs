@@ -119,10 +119,22 @@ public static class ContractMapping
         {
             if ((s.Flags & bit) != 0)
             {
-                message.Flags.Add(value);
+                message.Flags.Add(value); // not ToProto(flags): no enumerator per segment on the hot path
             }
         }
         return message;
+    }
+
+    /// <summary>Control bits as proto flags, in header order.</summary>
+    public static IEnumerable<TcpFlag> ToProto(TcpFlags flags)
+    {
+        foreach (var (bit, value) in HeaderOrder)
+        {
+            if ((flags & bit) != 0)
+            {
+                yield return value;
+            }
+        }
     }
 
     /// <summary>A snapshot as the proto message.</summary>
