@@ -166,31 +166,7 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         root.Subcommands.Add(RewindCommand());
         root.Subcommands.Add(ForkCommand());
 
-        var from = new Option<long>("--from") { Description = "first event index" };
-        var watch = new Command("watch", "draw the session as a live ladder diagram (Ctrl+C to stop)") { _id, from };
-        watch.SetAction((p, ct) => Do(p, async client =>
-        {
-            var id = p.GetValue(_id)!;
-            var server = Ladder.Server(await client.GetSessionAsync(new SessionRequest { SessionId = id }, cancellationToken: ct));
-            using var call = client.WatchSession(new WatchRequest { SessionId = id, FromIndex = p.GetValue(from) }, cancellationToken: ct);
-            await output.WriteLineAsync(Ladder.Header);
-            try
-            {
-                while (await call.ResponseStream.MoveNext(ct))
-                {
-                    if (Ladder.Line(call.ResponseStream.Current, server) is { } line)
-                    {
-                        await output.WriteLineAsync(line);
-                        await output.FlushAsync(ct);
-                    }
-                }
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled || ct.IsCancellationRequested)
-            {
-                // Ctrl+C: a clean stop.
-            }
-        }));
-        root.Subcommands.Add(watch);
+        root.Subcommands.Add(WatchCommand());
 
         var file = new Option<string>("--output", "-o") { Description = "file to write", DefaultValueFactory = _ => "trace.pcap" };
         var pcap = new Command("pcap", "save the trace as a pcap file for Wireshark") { _id, file };

@@ -25,6 +25,7 @@ public sealed class CliTests : IDisposable
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:Grpc:Url"] = _grpc,
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["ConnLab:WatchBuffer"] = "3", // a terminal that stops reading is cut off after three changes
         });
         _factory.UseKestrel();
         _factory.StartServer();
@@ -243,5 +244,103 @@ public sealed class CliTests : IDisposable
         var (late, _, error) = await Cli("rewind", id, "99");
         Assert.Equal(1, late);
         Assert.StartsWith("connlab: invalid input:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Watch_carries_on_from_the_new_trace_after_a_rewind()
+    {
+        var id = await CreateHandshake();
+        using var output = new StringWriter();
+        using var cancel = new CancellationTokenSource();
+        var watching = new LabCli(output, TextWriter.Null, _state).RunAsync(["watch", id, "--server", _grpc], cancel.Token);
+        await Cli("run", id);
+        await Until(() => Count(output, "[SYN_RECEIVED → ESTABLISHED]") == 1);
+        await Cli("rewind", id, "1");
+        await Cli("run", id);
+        await Until(() => Count(output, "[SYN_RECEIVED → ESTABLISHED]") == 2);
+        await cancel.CancelAsync();
+        Assert.Equal(0, await watching);
+        var text = output.ToString();
+        var notice = text.IndexOf("── the session was rewound: the trace goes on from event #", StringComparison.Ordinal);
+        Assert.InRange(notice, text.IndexOf("[SYN_RECEIVED → ESTABLISHED]", StringComparison.Ordinal), text.LastIndexOf("[SYN_SENT → ESTABLISHED]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Watch_in_a_terminal_that_fell_behind_carries_on_from_where_the_server_cut_it_off_without_a_gap()
+    {
+        var (_, created, _) = await Cli("create", "--scenario", "handshake");
+        var id = created.Split('\n')[0].Split(' ')[1];
+        var token = created.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        var lab = _factory.Services.GetRequiredService<Sessions.LabService>();
+        await lab.ExecuteAsync(id, token, new RunCommand(), default);
+        using var output = new StalledWriter();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var watching = new LabCli(output, TextWriter.Null, _state).RunAsync(["watch", id, "--server", _grpc], cancel.Token);
+        await Until(() => output.Stalled);
+        for (var i = 0; i < 200; i++) // far more than the watch's three changes and HTTP/2's window, while the terminal is stuck
+        {
+            await lab.ExecuteAsync(id, token, new EndpointCommand(EndpointRole.Client, EndpointAction.Send, new byte[1000]), default);
+            await lab.ExecuteAsync(id, token, new RunCommand(), default);
+        }
+        var segments = lab.Find(id)!.Session.Events.Count(e => e.Kind is EventKind.SegmentSent or EventKind.SegmentDuplicated or EventKind.SegmentDropped);
+        output.Go();
+        await Until(() => Count(output, " seq=") == segments);
+        await cancel.CancelAsync();
+        Assert.Equal(0, await watching);
+        Assert.Contains("── this terminal fell behind: carrying on from event #", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(segments, Count(output, " seq=")); // every segment drawn once: nothing skipped, nothing twice
+    }
+
+    private static int Count(StringWriter output, string text)
+    {
+        var all = output.ToString();
+        var n = 0;
+        for (var at = all.IndexOf(text, StringComparison.Ordinal); at >= 0; at = all.IndexOf(text, at + text.Length, StringComparison.Ordinal))
+        {
+            n++;
+        }
+        return n;
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.True(condition(), "timed out");
+    }
+
+    /// <summary>A terminal that stops taking output after the ladder's header and first line, until told to go on.</summary>
+    private sealed class StalledWriter : StringWriter
+    {
+        private readonly TaskCompletionSource _go = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _lines;
+
+        public bool Stalled { get; private set; }
+
+        public void Go() => _go.TrySetResult();
+
+        public override async Task WriteLineAsync(string? value)
+        {
+            if (++_lines > 2)
+            {
+                Stalled = true;
+                await _go.Task;
+            }
+            lock (this)
+            {
+                base.WriteLine(value);
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (this)
+            {
+                return base.ToString();
+            }
+        }
     }
 }
