@@ -1,3 +1,4 @@
+using ConnLab.Contracts.Mapping;
 using ConnLab.Contracts.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -287,5 +288,33 @@ public sealed class GrpcTests : IDisposable
         Assert.NotEqual(id, fork.Session.Id);
         await _client.DeleteSessionAsync(new SessionRequest { SessionId = id }, auth);
         await Assert.ThrowsAsync<RpcException>(() => _client.GetSessionAsync(new SessionRequest { SessionId = id }).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task SynFlood_with_its_fields_unset_floods_as_rest_does_with_an_empty_body()
+    {
+        async Task<(string Id, string Token)> Listening()
+        {
+            var created = await _client.CreateSessionAsync(new CreateSessionRequest { Seed = 7 });
+            await _client.ListenAsync(new EndpointRequest { SessionId = created.Session.Id, Endpoint = Endpoint.Server }, Bearer(created.Token));
+            return (created.Session.Id, created.Token);
+        }
+        var (overGrpc, grpcToken) = await Listening();
+        var (overRest, restToken) = await Listening();
+        var flood = await _client.SynFloodAsync(new SynFloodRequest { SessionId = overGrpc }, Bearer(grpcToken));
+        using var http = _factory.CreateClient();
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"/api/sessions/{overRest}/attacks/syn-flood") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+        post.Headers.Authorization = new("Bearer", restToken);
+        (await http.SendAsync(post)).EnsureSuccessStatusCode();
+
+        var syns = flood.Events.Where(e => e.Kind == "segment-sent").ToList();
+        Assert.Equal(100, syns.Count);
+        Assert.DoesNotContain(syns, e => e.Segment.Src.StartsWith("10.0.0.1:", StringComparison.Ordinal)); // spoofed
+        var lab = _factory.Services.GetRequiredService<Sessions.LabService>();
+        string Trace(string id) => string.Join("\n", lab.Find(id)!.Session.Events.Select(e => e.ToProto("s").ToString()));
+        Assert.Equal(Trace(overRest), Trace(overGrpc));
+
+        var fromClient = await _client.SynFloodAsync(new SynFloodRequest { SessionId = overGrpc, Count = 2, Spoofed = false }, Bearer(grpcToken));
+        Assert.All(fromClient.Events.Where(e => e.Kind == "segment-sent"), e => Assert.StartsWith("10.0.0.1:", e.Segment.Src, StringComparison.Ordinal));
     }
 }

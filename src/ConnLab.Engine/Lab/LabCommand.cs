@@ -75,7 +75,11 @@ public sealed record DelaySegmentCommand(long SegmentId, double Ms) : LabCommand
 public sealed record InjectSegmentCommand(CraftedSegment Segment) : LabCommand;
 
 /// <summary>Send <paramref name="Count"/> SYNs at the server's port; from random unused addresses when <paramref name="Spoofed"/>, else from the client's address and random ports.</summary>
-public sealed record SynFloodCommand(int Count, bool Spoofed = true) : LabCommand;
+public sealed record SynFloodCommand(int Count, bool Spoofed = true) : LabCommand
+{
+    /// <summary>The flood size when a request leaves it out (REST and gRPC alike).</summary>
+    public const int DefaultCount = 100;
+}
 
 /// <summary>A hand-made segment. Unset addresses default to the sending endpoint's and its peer's.</summary>
 public sealed record CraftedSegment

@@ -81,7 +81,7 @@ public sealed record RunRequest(string Until = "idle", string? Endpoint = null, 
 public sealed record AdvanceRequest(double Ms);
 
 /// <summary>Spoofed SYNs at the server's port.</summary>
-public sealed record SynFloodRequest(int Count = 100, bool Spoofed = true);
+public sealed record SynFloodRequest(int Count = SynFloodCommand.DefaultCount, bool Spoofed = true);
 
 /// <summary>Rewind to just after step <c>toStep</c>.</summary>
 public sealed record RewindRequest(long ToStep);

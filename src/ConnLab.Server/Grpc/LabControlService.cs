@@ -114,7 +114,7 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
 
     /// <inheritdoc />
     public override Task<V1.CommandResponse> SynFlood(V1.SynFloodRequest request, ServerCallContext context) =>
-        Execute(request.SessionId, new SynFloodCommand(request.Count, request.Spoofed), context);
+        Execute(request.SessionId, new SynFloodCommand(request.HasCount ? request.Count : SynFloodCommand.DefaultCount, !request.HasSpoofed || request.Spoofed), context);
 
     /// <inheritdoc />
     public override async Task<V1.Session> Rewind(V1.RewindRequest request, ServerCallContext context)

@@ -186,7 +186,7 @@ public sealed class GrpcBadInputTests(GrpcBadInputServer fixture, ITestOutputHel
         Bad("payload-too-large", "InjectSegment", "2000 octets (limit 1024)",
             id => new InjectSegmentRequest { SessionId = id, From = Endpoint.Client, Data = ByteString.CopyFrom(new byte[2000]) }, "data");
         Bad("negative-number", "SynFlood", "count -1", id => new SynFloodRequest { SessionId = id, Count = -1 }, "count");
-        Bad("negative-number", "SynFlood", "count 0", id => new SynFloodRequest { SessionId = id }, "count");
+        Bad("negative-number", "SynFlood", "count 0", id => new SynFloodRequest { SessionId = id, Count = 0 }, "count");
         Fails("overflowing-number", "SynFlood", "count 2^31-1 (over MaxFloodSize)", id => new SynFloodRequest { SessionId = id, Count = int.MaxValue },
             StatusCode.ResourceExhausted, "count");
 
