@@ -317,4 +317,13 @@ public sealed class GrpcTests : IDisposable
         var fromClient = await _client.SynFloodAsync(new SynFloodRequest { SessionId = overGrpc, Count = 2, Spoofed = false }, Bearer(grpcToken));
         Assert.All(fromClient.Events.Where(e => e.Kind == "segment-sent"), e => Assert.StartsWith("10.0.0.1:", e.Segment.Src, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task InjectSegment_without_from_comes_from_the_client_as_over_rest()
+    {
+        var (id, auth) = await Create();
+        var injected = await _client.InjectSegmentAsync(new InjectSegmentRequest { SessionId = id, Flags = { TcpFlag.Rst }, Seq = 5 }, auth);
+        var sent = Assert.Single(injected.Events, e => e.Kind == "segment-sent");
+        Assert.Equal(("10.0.0.1:40000", "10.0.0.2:80", "injected"), (sent.Segment.Src, sent.Segment.Dst, sent.Segment.Origin));
+    }
 }

@@ -106,7 +106,9 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
         var flags = ContractMapping.ToEngine(request.Flags) ?? throw Invalid("flags", "flags must be URG, ACK, PSH, RST, SYN or FIN");
         var crafted = new CraftedSegment
         {
-            From = Role(request.From, "from"), Source = request.HasSrc ? request.Src : null, Destination = request.HasDst ? request.Dst : null,
+            // An unset from is the client, as over REST.
+            From = request.From == V1.Endpoint.Unspecified ? EndpointRole.Client : Role(request.From, "from"),
+            Source = request.HasSrc ? request.Src : null, Destination = request.HasDst ? request.Dst : null,
             Flags = flags, Seq = request.Seq, Ack = request.Ack, Window = (int)Math.Min(request.Window, int.MaxValue), Data = request.Data.Memory,
         };
         return Execute(request.SessionId, new InjectSegmentCommand(crafted), context);

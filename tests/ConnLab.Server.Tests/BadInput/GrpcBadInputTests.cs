@@ -178,7 +178,7 @@ public sealed class GrpcBadInputTests(GrpcBadInputServer fixture, ITestOutputHel
             Bad("invalid-id", rpc, "segment 0", id => new SegmentRequest { SessionId = id, SegmentId = 0 }, "segmentId");
             Fails("overflowing-number", rpc, "segment 2^63-1", id => new SegmentRequest { SessionId = id, SegmentId = long.MaxValue }, StatusCode.NotFound, "segmentId");
         }
-        Bad("unknown-enum", "InjectSegment", "from UNSPECIFIED", id => new InjectSegmentRequest { SessionId = id }, "from");
+        Bad("unknown-enum", "InjectSegment", "from 99", id => new InjectSegmentRequest { SessionId = id, From = (Endpoint)99 }, "from");
         Bad("unknown-enum", "InjectSegment", "flag 99", id => new InjectSegmentRequest { SessionId = id, From = Endpoint.Client, Flags = { (TcpFlag)99 } }, "flags");
         Bad("unknown-enum", "InjectSegment", "flag UNSPECIFIED", id => new InjectSegmentRequest { SessionId = id, From = Endpoint.Client, Flags = { TcpFlag.Unspecified } }, "flags");
         Bad("overflowing-number", "InjectSegment", "window 2^32-1", id => new InjectSegmentRequest { SessionId = id, From = Endpoint.Client, Window = uint.MaxValue }, "window");
