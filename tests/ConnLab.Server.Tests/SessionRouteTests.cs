@@ -251,4 +251,38 @@ public sealed class SessionRouteTests : IDisposable
         var payload = json["components"]!["schemas"]!["SegmentView"]!["properties"]!["payloadBase64"]!;
         Assert.Equal(("string", "byte"), (payload["type"]!.GetValue<string>(), payload["format"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task Swagger_lists_each_routes_refusals_as_problem_details_with_what_they_mean()
+    {
+        var paths = JsonNode.Parse(await _factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json"))!["paths"]!;
+        string[] Codes(string path, string method) => [.. paths[path]![method]!["responses"]!.AsObject().Select(r => r.Key).Order(StringComparer.Ordinal)];
+        Assert.Equal(["200", "400", "401", "403", "404", "413", "415", "429", "503", "507"], Codes("/api/sessions/{id}/step", "post"));
+        Assert.Equal(["200", "400", "401", "403", "404", "409", "413", "415", "429", "503", "507"], Codes("/api/sessions/{id}/endpoints/{endpoint}/{action}", "post"));
+        Assert.Equal(["200", "404", "429", "503"], Codes("/api/sessions/{id}", "get"));
+        Assert.Equal(["200", "400", "404", "429", "503"], Codes("/api/sessions/{id}/events", "get"));
+        var conflict = paths["/api/sessions/{id}/endpoints/{endpoint}/{action}"]!["post"]!["responses"]!["409"]!;
+        Assert.Contains("`rfcError` is RFC 9293's error string", conflict["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("#/components/schemas/ProblemDetails", conflict["content"]!["application/problem+json"]!["schema"]!["$ref"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Refusals_asp_net_core_writes_itself_say_what_to_do()
+    {
+        var http = _factory.CreateClient();
+        async Task<JsonNode> Problem(HttpRequestMessage request, HttpStatusCode status)
+        {
+            var response = await http.SendAsync(request);
+            Assert.Equal(status, response.StatusCode);
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        }
+        var wrongMethod = await Problem(new HttpRequestMessage(HttpMethod.Put, "/api/sessions"), HttpStatusCode.MethodNotAllowed);
+        Assert.Equal("/api/sessions does not take PUT; it takes GET, POST", wrongMethod["detail"]!.GetValue<string>());
+        var noRoute = await Problem(new HttpRequestMessage(HttpMethod.Get, "/api/sesions"), HttpStatusCode.NotFound);
+        Assert.Equal("no route matches GET /api/sesions; every route is listed at /swagger", noRoute["detail"]!.GetValue<string>());
+        var form = await Problem(new HttpRequestMessage(HttpMethod.Post, "/api/sessions") { Content = new StringContent("count=1", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded") },
+            HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal(("The body must be application/json", "the body must be JSON, sent with 'Content-Type: application/json' (this request's is 'application/x-www-form-urlencoded; charset=utf-8')"),
+            (form["title"]!.GetValue<string>(), form["detail"]!.GetValue<string>()));
+    }
 }

@@ -134,6 +134,24 @@ public static class Problems
             {
                 problem.Type = TypeBase + slug;
             }
+            // ASP.NET Core's own refusals carry a title only: say what to do instead, as every ConnLab refusal does.
+            var request = context.HttpContext.Request;
+            var allow = context.HttpContext.Response.Headers.Allow.ToString();
+            problem.Detail ??= problem.Status switch
+            {
+                StatusCodes.Status404NotFound => $"no route matches {request.Method} {request.Path}; every route is listed at /swagger",
+                StatusCodes.Status405MethodNotAllowed => allow.Length > 0
+                    ? $"{request.Path} does not take {request.Method}; it takes {allow}"
+                    : $"{request.Path} does not take {request.Method}",
+                StatusCodes.Status415UnsupportedMediaType => request.ContentType is { Length: > 0 } type
+                    ? $"the body must be JSON, sent with 'Content-Type: application/json' (this request's is '{type}')"
+                    : "the body must be JSON, sent with 'Content-Type: application/json'",
+                _ => null,
+            };
+            if (problem.Status == StatusCodes.Status415UnsupportedMediaType)
+            {
+                problem.Title = Title("unsupported-media-type");
+            }
         }
         // Refusals that pass with time say when to try again, on every route (sessions and workshops alike).
         var retryAfter = problem.Type switch

@@ -25,46 +25,59 @@ public static class SessionsApi
             .WithTags("Scenarios").WithName("ListScenarios").WithSummary("Lesson presets to create a session from");
 
         var g = app.MapGroup("/api/sessions").WithTags("Sessions").AddEndpointFilter(JsonBody.RefuseOversized);
-        g.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json").WithName("CreateSession")
+        g.MapPost("/", Create).Accepts<CreateSessionRequest>("application/json").WithName("CreateSession").Refuses(400, 413, 415, 429, 503, 507)
             .WithSummary("Create a session (optionally from a scenario preset)")
             .WithDescription("Returns the snapshot and a token: keep it, every call that changes the session needs it as 'Authorization: Bearer <token>'.");
-        g.MapGet("/", List).WithName("ListSessions").WithSummary("List your sessions (all of them with the admin key)");
-        g.MapGet("/{id}", Get).WithName("GetSession").WithSummary("Read a session's snapshot");
-        g.MapDelete("/{id}", Delete).WithName("DeleteSession").WithSummary("Delete a session and its stored trace");
+        g.MapGet("/", List).WithName("ListSessions").Refuses(429).WithSummary("List your sessions (all of them with the admin key)");
+        g.MapGet("/{id}", Get).WithName("GetSession").Refuses(Reading).WithSummary("Read a session's snapshot");
+        g.MapDelete("/{id}", Delete).WithName("DeleteSession").Refuses(401, 403, 404, 429, 503).WithSummary("Delete a session and its stored trace");
 
-        g.MapPost("/{id}/endpoints/{endpoint}/{action}", Act).Accepts<SendRequest>("application/json").WithName("Act")
+        g.MapPost("/{id}/endpoints/{endpoint}/{action}", Act).Accepts<SendRequest>("application/json").WithName("Act").Refuses([.. Changing, 409])
             .WithSummary("A user call on an endpoint: listen, connect, send, close, abort (also shutdown, accept, read)")
             .WithDescription("endpoint is client or server. send takes {\"data\": \"text\"} or {\"dataBase64\": \"...\"}. An action the state forbids is 409 with the state and RFC 9293's error string.");
-        g.MapPost("/{id}/step", Step).Accepts<StepRequest>("application/json").WithName("Step")
+        g.MapPost("/{id}/step", Step).Accepts<StepRequest>("application/json").WithName("Step").Refuses(Changing)
             .WithSummary("Process the next scheduled thing (a segment arrival or a timer), count times");
-        g.MapPost("/{id}/run", Run).Accepts<RunRequest>("application/json").WithName("Run")
+        g.MapPost("/{id}/run", Run).Accepts<RunRequest>("application/json").WithName("Run").Refuses(Changing)
             .WithSummary("Step until idle, until an endpoint reaches a state, or for a step budget");
-        g.MapPost("/{id}/advance", Advance).Accepts<AdvanceRequest>("application/json").WithName("Advance")
+        g.MapPost("/{id}/advance", Advance).Accepts<AdvanceRequest>("application/json").WithName("Advance").Refuses(Changing)
             .WithSummary("Move the virtual clock by ms, firing what falls due");
-        g.MapPost("/{id}/segments/{segmentId}/{intervention}", Intervene).WithName("InterveneOnSegment")
+        g.MapPost("/{id}/segments/{segmentId}/{intervention}", Intervene).WithName("InterveneOnSegment").Refuses(Changing)
             .WithSummary("Drop or duplicate one in-flight segment (intervention: drop | duplicate)");
-        g.MapPost("/{id}/segments", Inject).Accepts<CraftedSegmentRequest>("application/json").WithName("InjectSegment")
+        g.MapPost("/{id}/segments", Inject).Accepts<CraftedSegmentRequest>("application/json").WithName("InjectSegment").Refuses(Changing)
             .WithSummary("Put a hand-made segment in flight (a blind RST, an old duplicate SYN, …)");
-        g.MapPost("/{id}/attacks/syn-flood", Flood).Accepts<SynFloodRequest>("application/json").WithName("SynFlood")
+        g.MapPost("/{id}/attacks/syn-flood", Flood).Accepts<SynFloodRequest>("application/json").WithName("SynFlood").Refuses(Changing)
             .WithSummary("Spoofed SYNs at the server's port");
-        g.MapPost("/{id}/rewind", Rewind).Accepts<RewindRequest>("application/json").WithName("Rewind")
+        g.MapPost("/{id}/rewind", Rewind).Accepts<RewindRequest>("application/json").WithName("Rewind").Refuses(Changing)
             .WithSummary("Step back: the session as it was right after step toStep");
-        g.MapPost("/{id}/fork", Fork).Accepts<ForkRequest>("application/json").WithName("Fork")
+        g.MapPost("/{id}/fork", Fork).Accepts<ForkRequest>("application/json").WithName("Fork").Refuses(Changing)
             .WithSummary("Branch a new session as this one was after step atStep (what if this ACK were lost?)");
-        g.MapPost("/{id}/live", Live).Accepts<LiveRequest>("application/json").WithName("Live")
+        g.MapPost("/{id}/live", Live).Accepts<LiveRequest>("application/json").WithName("Live").Refuses(Changing)
             .WithSummary("Play the session in real time at a speed (virtual ms per real ms; 0 pauses), for projector dashboards");
-        g.MapGet("/{id}/events", Events).WithName("ListEvents").WithSummary("The trace, paged (from, limit ≤ 1000)");
-        g.MapGet("/{id}/trace", Trace).WithName("ReadTrace")
+        g.MapGet("/{id}/events", Events).WithName("ListEvents").Refuses([400, .. Reading]).WithSummary("The trace, paged (from, limit ≤ 1000)");
+        g.MapGet("/{id}/trace", Trace).WithName("ReadTrace").Refuses([400, .. Reading])
             .WithSummary("The snapshot and every event from an index in one consistent read (a dashboard's first draw)")
             .WithDescription("Answers { session, events, nextIndex } as the SignalR hub's Watch does (segments without payload octets; /events has them), "
                 + "without subscribing: a page draws from it while its hub connection starts, then calls Watch(sessionId, nextIndex).");
-        g.MapGet("/{id}/trace.pcap", Pcap).WithName("ExportPcap").WithSummary("The trace as a pcap file for Wireshark")
+        g.MapGet("/{id}/trace.pcap", Pcap).WithName("ExportPcap").Refuses(Reading).WithSummary("The trace as a pcap file for Wireshark")
             .Produces(StatusCodes.Status200OK, contentType: "application/vnd.tcpdump.pcap");
-        g.MapGet("/{id}/netstat", Netstat).WithName("Netstat").WithSummary("Every socket as netstat -tan prints it, per host")
+        g.MapGet("/{id}/netstat", Netstat).WithName("Netstat").Refuses(Reading).WithSummary("Every socket as netstat -tan prints it, per host")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
-        g.MapGet("/{id}/diagram.mmd", Diagram).WithName("Diagram").WithSummary("The trace as a Mermaid sequence diagram")
+        g.MapGet("/{id}/diagram.mmd", Diagram).WithName("Diagram").Refuses(Reading).WithSummary("The trace as a Mermaid sequence diagram")
             .Produces<string>(StatusCodes.Status200OK, "text/vnd.mermaid");
         return app;
+    }
+
+    // The refusals each route can answer, as ProblemDetails (documented for Swagger; descriptions in LabSwagger).
+    private static readonly int[] Reading = [404, 429, 503];
+    private static readonly int[] Changing = [400, 401, 403, 404, 413, 415, 429, 503, 507];
+
+    private static RouteHandlerBuilder Refuses(this RouteHandlerBuilder route, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            route.ProducesProblem(status);
+        }
+        return route;
     }
 
     private static async Task<Results<Created<CreatedView>, ProblemHttpResult>> Create(HttpRequest request, LabService lab, CancellationToken ct)
