@@ -285,4 +285,26 @@ public sealed class SessionRouteTests : IDisposable
         Assert.Equal(("The body must be application/json", "the body must be JSON, sent with 'Content-Type: application/json' (this request's is 'application/x-www-form-urlencoded; charset=utf-8')"),
             (form["title"]!.GetValue<string>(), form["detail"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task Swagger_shows_answers_made_by_the_engine_the_same_as_the_server_sends()
+    {
+        var schemas = JsonNode.Parse(await _factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json"))!["components"]!["schemas"]!;
+        var example = schemas["CommandView"]!["example"]!;
+        // The handshake's second segment, as a step answers it: the SYN arrives, the server answers SYN,ACK.
+        Assert.Equal(["segment-delivered", "state-changed", "segment-sent", "timer-armed"],
+            example["events"]!.AsArray().Select(e => e!["kind"]!.GetValue<string>()).Where(k => k != "connection-opened").Take(4));
+        var synAck = example["events"]!.AsArray().Single(e => e!["kind"]!.GetValue<string>() == "segment-sent")!["segment"]!;
+        Assert.Equal((5000L, 1001L, "[\"ACK\",\"SYN\"]"), (synAck["seq"]!.GetValue<long>(), synAck["ack"]!.GetValue<long>(), synAck["flags"]!.ToJsonString()));
+        Assert.Equal("SYN_RECEIVED", example["session"]!["endpoints"]!["server"]!["state"]!.GetValue<string>());
+
+        // The same commands through the API give the same answer, field for field (ids and the token aside).
+        var lab = _factory.Lab();
+        await lab.Create(new { scenario = "handshake", client = new { isn = 1000 }, server = new { isn = 5000 } });
+        var real = await lab.Ok("/step");
+        var expected = example.DeepClone();
+        expected["session"]!["id"] = real["session"]!["id"]!.GetValue<string>();
+        Assert.Equal(expected.ToJsonString(), real.ToJsonString());
+        Assert.Equal("The 3-way handshake", schemas["CreatedView"]!["example"]!["session"]!["name"]!.GetValue<string>());
+    }
 }

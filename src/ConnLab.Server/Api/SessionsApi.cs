@@ -352,7 +352,8 @@ public static class SessionsApi
         return outcome.Error is null ? JsonOk.Of(View(outcome.Value!)) : Problems.For(outcome.Error);
     }
 
-    private static CommandView View(CommandOutcome o) =>
+    /// <summary>What an act or move call answers (also Swagger's example answer).</summary>
+    internal static CommandView View(CommandOutcome o) =>
         new(o.Events.Select(EventView.Of).ToList(), SessionView.From(o.Host, o.Snapshot), CommandCodec.Name(o.Stop));
 
     private static bool TryRole(string? name, out EndpointRole role) => CommandCodec.TryParseName(name, out role);

@@ -5,7 +5,10 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace ConnLab.Server.Hosting;
 
-/// <summary>Request examples that Swagger UI pre-fills, so a student's first "Try it out" does something useful.</summary>
+/// <summary>
+/// Request examples that Swagger UI pre-fills, so a student's first "Try it out" does something useful, and answers made by
+/// the engine (<see cref="ResponseExamples"/>).
+/// </summary>
 internal sealed class LabExamples : ISchemaFilter
 {
     private static readonly Dictionary<Type, string> Examples = new()
@@ -27,11 +30,16 @@ internal sealed class LabExamples : ISchemaFilter
 
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
-        if (schema is OpenApiSchema concrete && Examples.TryGetValue(context.Type, out var example))
+        if (schema is not OpenApiSchema concrete)
+        {
+            return;
+        }
+        var example = Examples.TryGetValue(context.Type, out var request) ? JsonNode.Parse(request) : ResponseExamples.For(context.Type);
+        if (example is not null)
         {
             // The document is served as OpenAPI 3.0, whose schemas carry one `example` (3.1's `examples` is dropped).
 #pragma warning disable CS0618
-            concrete.Example = JsonNode.Parse(example);
+            concrete.Example = example;
 #pragma warning restore CS0618
         }
     }
