@@ -14,7 +14,18 @@ catch (StoreUnavailableException)
     await app.DisposeAsync(); // flushes the log line that says what to fix
     return 1;
 }
-await app.RunAsync();
+var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab"); // RunAsync disposes the services when it fails
+try
+{
+    await app.RunAsync();
+}
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // Most often a ConnLab started earlier still runs: one line that says so beats the host's stack trace above it.
+    var reason = ex.Message.TrimEnd('.');
+    StartupLog.AddressInUse(log, reason);
+    return 1;
+}
 return 0;
 
 /// <summary>The ConnLab server (public so tests can host it with WebApplicationFactory).</summary>

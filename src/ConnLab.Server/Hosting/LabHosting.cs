@@ -304,6 +304,10 @@ internal static partial class StartupLog
     [LoggerMessage(Level = LogLevel.Critical, Message = "ConnLab cannot start: the trace store {Path} cannot be opened for writing ({Reason}). "
         + "Give the server a writable SQLite file (ConnectionStrings:ConnLab, without Mode=ReadOnly), with write permission on it and its folder and free disk space")]
     public static partial void StoreUnusable(ILogger log, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "ConnLab cannot start: {Reason}. Another program (a ConnLab started earlier?) holds the port: "
+        + "stop it, or give ConnLab other addresses, e.g. --Kestrel:Endpoints:Http:Url=http://127.0.0.1:5090 --Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:5091")]
+    public static partial void AddressInUse(ILogger log, string reason);
 }
 
 /// <summary>Readiness of the trace store for <c>/healthz</c>.</summary>
@@ -330,9 +334,16 @@ internal sealed class IdleEviction(LabService lab) : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        try
         {
-            await lab.EvictIdleAsync(stoppingToken).ConfigureAwait(false);
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await lab.EvictIdleAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (or disposed after a failed start, which the host would otherwise log as a critical failure).
         }
     }
 }

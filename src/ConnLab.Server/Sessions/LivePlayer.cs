@@ -14,6 +14,19 @@ internal sealed partial class LivePlayer(LabService lab, ILogger<LivePlayer> log
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await PlayAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping. Without this, a host that failed to start (its port taken) and is disposed without being stopped
+            // logs this as a critical background-service failure.
+        }
+    }
+
+    private async Task PlayAsync(CancellationToken stoppingToken)
+    {
         using var timer = new PeriodicTimer(Tick);
         var last = Stopwatch.GetTimestamp();
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
