@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Text.Json;
 using ConnLab.Contracts.V1;
@@ -235,15 +236,30 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         {
             await output.WriteLineAsync($"{who,-7} {e.Address}:{e.Port} {Name(e.State),-12} ISS={e.Iss} SND.UNA={e.SndUna} SND.NXT={e.SndNxt} SND.WND={e.SndWnd} RCV.NXT={e.RcvNxt} RCV.WND={e.RcvWnd}").ConfigureAwait(false);
         }
-        foreach (var f in s.InFlight)
+        if (s.Listener is { } l)
+        {
+            // What a SYN flood fills: the half-open entries (SYN_RECV), the accept queue, and what overflowed.
+            var cookies = l.SynCookies ? $"on, {l.CookiesSent} sent" : "off";
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"listener :{l.Port} backlog {l.Backlog}: SYN queue {l.SynQueue}/{l.SynQueueLimit}{(l.SynQueue >= l.SynQueueLimit ? " (full)" : "")}, "
+                + $"accept queue {l.AcceptQueue}/{l.AcceptQueueLimit}, SYN cookies {cookies}, dropped {l.SynQueueDrops} SYNs and {l.AcceptQueueDrops} ACKs")).ConfigureAwait(false);
+        }
+        // A flood puts hundreds on the wire: the earliest few, and how many more (all of them are in `events`).
+        foreach (var f in s.InFlight.Take(ShownInFlight))
         {
             await output.WriteLineAsync($"in flight #{f.Segment.Id}: {f.Segment.Src} > {f.Segment.Dst} {Ladder.Label(f.Segment)} (arrives at {f.DeliverAtMs:0.###} ms)").ConfigureAwait(false);
+        }
+        if (s.InFlightCount > ShownInFlight)
+        {
+            await output.WriteLineAsync($"… and {s.InFlightCount - ShownInFlight} more in flight ({s.InFlightCount} in all)").ConfigureAwait(false);
         }
         foreach (var t in s.Timers)
         {
             await output.WriteLineAsync($"timer {t.Kind} on {t.Endpoint} at {t.DueMs:0.###} ms").ConfigureAwait(false);
         }
     }
+
+    private const int ShownInFlight = 20;
 
     private static string Name(TcpState state) => Ladder.Name(state);
 

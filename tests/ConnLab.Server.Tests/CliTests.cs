@@ -195,14 +195,23 @@ public sealed class CliTests : IDisposable
         Assert.Equal(3, flood.Split('\n').Count(l => Regex.IsMatch(l, @"^ +0  -+ SYN seq=\d+ win=64240 len=0 mss=1460 \(injected\) -+>")));
         var (_, show, _) = await Cli("show", id);
         Assert.Equal(4, show.Split('\n').Count(l => l.StartsWith("in flight #", StringComparison.Ordinal)));
+        await Cli("step", id, "--count", "4"); // the SYNs arrive: three half-open entries, and the client's
+        var (_, queued, _) = await Cli("show", id);
+        Assert.Contains("listener :80 backlog 128: SYN queue 4/128, accept queue 0/128, SYN cookies off, dropped 0 SYNs and 0 ACKs",
+            queued, StringComparison.Ordinal);
 
         var (rst, injected, _) = await Cli("inject", id, "--from", "server", "--flags", "rst,ack", "--seq", "7", "--ack", "9");
         Assert.Equal(0, rst);
-        Assert.Matches(@"^ +0  <-+ RST,ACK seq=7 ack=9 win=0 len=0 \(injected\) -+\n", injected.Replace("\r", "", StringComparison.Ordinal));
+        Assert.Matches(@"^ +10  <-+ RST,ACK seq=7 ack=9 win=0 len=0 \(injected\) -+\n", injected.Replace("\r", "", StringComparison.Ordinal));
+        var (_, before, _) = await Cli("show", id);
         var (bad, _, error) = await Cli("inject", id, "--from", "client", "--flags", "SYN,BOGUS");
         Assert.Equal((2, "connlab: --flags: 'BOGUS' is not a flag (URG, ACK, PSH, RST, SYN, FIN, or none)"), (bad, error.Trim()));
-        var (_, after, _) = await Cli("show", id);
-        Assert.Equal(5, after.Split('\n').Count(l => l.StartsWith("in flight #", StringComparison.Ordinal))); // the refused one added nothing
+        Assert.Equal(before, (await Cli("show", id)).Out); // the refused one sent nothing
+
+        await Cli("flood", id, "--count", "40");
+        var (_, flooded, _) = await Cli("show", id);
+        Assert.Equal(20, flooded.Split('\n').Count(l => l.StartsWith("in flight #", StringComparison.Ordinal))); // the earliest twenty
+        Assert.Matches(@"\n… and \d+ more in flight \(\d+ in all\)\n", flooded.Replace("\r", "", StringComparison.Ordinal));
     }
 
     [Fact]
