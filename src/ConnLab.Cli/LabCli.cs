@@ -253,13 +253,17 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         {
             await output.WriteLineAsync($"… and {s.InFlightCount - ShownInFlight} more in flight ({s.InFlightCount} in all)").ConfigureAwait(false);
         }
-        foreach (var t in s.Timers)
+        foreach (var t in s.Timers.Take(ShownInFlight))
         {
             await output.WriteLineAsync($"timer {t.Kind} on {t.Endpoint} at {t.DueMs:0.###} ms").ConfigureAwait(false);
         }
+        if (s.Timers.Count > ShownInFlight)
+        {
+            await output.WriteLineAsync($"… and {s.Timers.Count - ShownInFlight} more timers (one per half-open entry in a flood)").ConfigureAwait(false);
+        }
     }
 
-    private const int ShownInFlight = 20;
+    private const int ShownInFlight = 20; // and timers: a flood runs one per half-open entry
 
     private static string Name(TcpState state) => Ladder.Name(state);
 

@@ -212,6 +212,10 @@ public sealed class CliTests : IDisposable
         var (_, flooded, _) = await Cli("show", id);
         Assert.Equal(20, flooded.Split('\n').Count(l => l.StartsWith("in flight #", StringComparison.Ordinal))); // the earliest twenty
         Assert.Matches(@"\n… and \d+ more in flight \(\d+ in all\)\n", flooded.Replace("\r", "", StringComparison.Ordinal));
+        await Cli("step", id, "--count", "40");
+        var (_, timers, _) = await Cli("show", id);
+        Assert.Equal(20, timers.Split('\n').Count(l => l.StartsWith("timer ", StringComparison.Ordinal)));
+        Assert.Matches(@"\n… and \d+ more timers \(one per half-open entry in a flood\)\n", timers.Replace("\r", "", StringComparison.Ordinal));
     }
 
     [Fact]
