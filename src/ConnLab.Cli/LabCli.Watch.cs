@@ -5,19 +5,24 @@ using Grpc.Core;
 
 namespace ConnLab.Cli;
 
-/// <summary><c>connlab watch</c>: the live ladder, which carries on where the server says to after a cut-off or a rewind.</summary>
+/// <summary>
+/// <c>connlab watch</c>: the live ladder, which carries on where the server says to after a cut-off or a rewind, and from the
+/// next event after the server went away for a while (a restart, a Wi-Fi blip), giving up after two minutes.
+/// </summary>
 public sealed partial class LabCli
 {
     private Command WatchCommand()
     {
         var from = new Option<long>("--from") { Description = "first event index" };
-        var watch = new Command("watch", "draw the session as a live ladder diagram (Ctrl+C to stop)") { _id, from };
+        var watch = new Command("watch", "draw the session as a live ladder diagram (Ctrl+C to stop); rides out a server restart") { _id, from };
         watch.SetAction((p, ct) => Do(p, async client =>
         {
             var id = p.GetValue(_id)!;
             var server = Ladder.Server(await client.GetSessionAsync(new SessionRequest { SessionId = id }, cancellationToken: ct));
             await output.WriteLineAsync(Ladder.Header);
             var next = p.GetValue(from);
+            long? lostAt = null; // when the server went away, while it stays away
+            var wait = FirstRetry;
             try
             {
                 while (true)
@@ -28,6 +33,11 @@ public sealed partial class LabCli
                         while (await call.ResponseStream.MoveNext(ct))
                         {
                             var e = call.ResponseStream.Current;
+                            if (lostAt is not null)
+                            {
+                                await output.WriteLineAsync($"{"",10}  ── the server is back: carrying on from event #{next} ──");
+                                (lostAt, wait) = (null, FirstRetry);
+                            }
                             next = e.Index + 1;
                             if (Ladder.Line(e, server) is { } line)
                             {
@@ -35,7 +45,8 @@ public sealed partial class LabCli
                                 await output.FlushAsync(ct);
                             }
                         }
-                        return; // the server ended the stream (it is shutting down)
+                        // A watch never ends by itself: the server is shutting down (a restart, most often). Wait for it.
+                        throw new RpcException(new Status(StatusCode.Unavailable, "the server ended the watch"));
                     }
                     catch (RpcException ex) when (ResumeFrom(ex) is { } resume)
                     {
@@ -46,15 +57,35 @@ public sealed partial class LabCli
                             : $"{"",10}  ── this terminal fell behind: carrying on from event #{resume} ──");
                         next = resume;
                     }
+                    catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && !ct.IsCancellationRequested)
+                    {
+                        // A restarted server or a Wi-Fi blip: the session is in its store, so try again from the next event.
+                        if (lostAt is null)
+                        {
+                            lostAt = Environment.TickCount64;
+                            await output.WriteLineAsync($"{"",10}  ── lost the server; trying again for up to {GiveUpAfter.TotalMinutes:0} minutes ──");
+                            await output.FlushAsync(ct);
+                        }
+                        else if (Environment.TickCount64 - lostAt > (long)GiveUpAfter.TotalMilliseconds)
+                        {
+                            throw;
+                        }
+                        await Task.Delay(wait, ct);
+                        wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LastRetry.Ticks));
+                    }
                 }
             }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled || ct.IsCancellationRequested)
+            catch (Exception ex) when (ct.IsCancellationRequested || ex is RpcException { StatusCode: StatusCode.Cancelled })
             {
                 // Ctrl+C: a clean stop.
             }
         }));
         return watch;
     }
+
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(2);
 
     /// <summary>The index a cut-off (ResourceExhausted) or rewound (Aborted) watch says to resume from, if any.</summary>
     private static long? ResumeFrom(RpcException ex) =>

@@ -36,13 +36,15 @@ public sealed class ServerProcess : IDisposable
     public static string ServerDll => typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "ServerDll").Value!;
 
-    /// <summary>Starts the server on <paramref name="connectionString"/> with the load-test quotas, plus <paramref name="settings"/>.</summary>
-    public static ServerProcess Start(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the server on <paramref name="connectionString"/> with the load-test quotas, plus <paramref name="settings"/>,
+    /// on free ports or on <paramref name="ports"/> (a restart where clients expect it).
+    /// </summary>
+    public static ServerProcess Start(string connectionString, IReadOnlyDictionary<string, string>? settings = null, (int Http, int Grpc)? ports = null)
     {
         var dll = Path.GetFullPath(ServerDll);
         Assert.True(File.Exists(dll), $"the server is not built at {dll}");
-        var http = FreePorts.Next();
-        var grpc = FreePorts.Next();
+        var (http, grpc) = ports ?? (FreePorts.Next(), FreePorts.Next());
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!, // the content root: appsettings.json
