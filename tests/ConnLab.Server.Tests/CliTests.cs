@@ -194,7 +194,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal(3, flood.Split('\n').Count(l => Regex.IsMatch(l, @"^ +0  -+ SYN seq=\d+ win=64240 len=0 mss=1460 \(injected\) -+>")));
         var (_, show, _) = await Cli("show", id);
-        Assert.Equal(4, show.Split('\n').Count(l => l.StartsWith("in flight #", StringComparison.Ordinal)));
+        Assert.Equal(4, LinesStarting(show, "in flight #"));
         await Cli("step", id, "--count", "4"); // the SYNs arrive: three half-open entries, and the client's
         var (_, queued, _) = await Cli("show", id);
         Assert.Contains("listener :80 backlog 128: SYN queue 4/128, accept queue 0/128, SYN cookies off, dropped 0 SYNs and 0 ACKs",
@@ -210,11 +210,11 @@ public sealed class CliTests : IDisposable
 
         await Cli("flood", id, "--count", "40");
         var (_, flooded, _) = await Cli("show", id);
-        Assert.Equal(20, flooded.Split('\n').Count(l => l.StartsWith("in flight #", StringComparison.Ordinal))); // the earliest twenty
+        Assert.Equal(20, LinesStarting(flooded, "in flight #")); // the earliest twenty
         Assert.Matches(@"\n… and \d+ more in flight \(\d+ in all\)\n", flooded.Replace("\r", "", StringComparison.Ordinal));
         await Cli("step", id, "--count", "40");
         var (_, timers, _) = await Cli("show", id);
-        Assert.Equal(20, timers.Split('\n').Count(l => l.StartsWith("timer ", StringComparison.Ordinal)));
+        Assert.Equal(20, LinesStarting(timers, "timer "));
         Assert.Matches(@"\n… and \d+ more timers \(one per half-open entry in a flood\)\n", timers.Replace("\r", "", StringComparison.Ordinal));
     }
 
@@ -303,6 +303,8 @@ public sealed class CliTests : IDisposable
         Assert.Contains("── this terminal fell behind: carrying on from event #", output.ToString(), StringComparison.Ordinal);
         Assert.Equal(segments, Count(output, " seq=")); // every segment drawn once: nothing skipped, nothing twice
     }
+
+    private static int LinesStarting(string text, string prefix) => text.Split('\n').Count(l => l.StartsWith(prefix, StringComparison.Ordinal));
 
     private static int Count(StringWriter output, string text)
     {
