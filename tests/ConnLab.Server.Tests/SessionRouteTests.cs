@@ -259,6 +259,7 @@ public sealed class SessionRouteTests : IDisposable
         string[] Codes(string path, string method) => [.. paths[path]![method]!["responses"]!.AsObject().Select(r => r.Key).Order(StringComparer.Ordinal)];
         Assert.Equal(["200", "400", "401", "403", "404", "413", "415", "429", "503", "507"], Codes("/api/sessions/{id}/step", "post"));
         Assert.Equal(["200", "400", "401", "403", "404", "409", "413", "415", "429", "503", "507"], Codes("/api/sessions/{id}/endpoints/{endpoint}/{action}", "post"));
+        Assert.Equal(["200", "400", "401", "403", "404", "413", "429", "503", "507"], Codes("/api/sessions/{id}/segments/{segmentId}/{intervention}", "post")); // no body
         Assert.Equal(["200", "404", "429", "503"], Codes("/api/sessions/{id}", "get"));
         Assert.Equal(["200", "400", "404", "429", "503"], Codes("/api/sessions/{id}/events", "get"));
         var conflict = paths["/api/sessions/{id}/endpoints/{endpoint}/{action}"]!["post"]!["responses"]!["409"]!;

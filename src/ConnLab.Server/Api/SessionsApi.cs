@@ -32,26 +32,26 @@ public static class SessionsApi
         g.MapGet("/{id}", Get).WithName("GetSession").Refuses(Reading).WithSummary("Read a session's snapshot");
         g.MapDelete("/{id}", Delete).WithName("DeleteSession").Refuses(401, 403, 404, 429, 503).WithSummary("Delete a session and its stored trace");
 
-        g.MapPost("/{id}/endpoints/{endpoint}/{action}", Act).Accepts<SendRequest>("application/json").WithName("Act").Refuses([.. Changing, 409])
+        g.MapPost("/{id}/endpoints/{endpoint}/{action}", Act).Accepts<SendRequest>("application/json").WithName("Act").Refuses([.. ChangingWithBody, 409])
             .WithSummary("A user call on an endpoint: listen, connect, send, close, abort (also shutdown, accept, read)")
             .WithDescription("endpoint is client or server. send takes {\"data\": \"text\"} or {\"dataBase64\": \"...\"}. An action the state forbids is 409 with the state and RFC 9293's error string.");
-        g.MapPost("/{id}/step", Step).Accepts<StepRequest>("application/json").WithName("Step").Refuses(Changing)
+        g.MapPost("/{id}/step", Step).Accepts<StepRequest>("application/json").WithName("Step").Refuses(ChangingWithBody)
             .WithSummary("Process the next scheduled thing (a segment arrival or a timer), count times");
-        g.MapPost("/{id}/run", Run).Accepts<RunRequest>("application/json").WithName("Run").Refuses(Changing)
+        g.MapPost("/{id}/run", Run).Accepts<RunRequest>("application/json").WithName("Run").Refuses(ChangingWithBody)
             .WithSummary("Step until idle, until an endpoint reaches a state, or for a step budget");
-        g.MapPost("/{id}/advance", Advance).Accepts<AdvanceRequest>("application/json").WithName("Advance").Refuses(Changing)
+        g.MapPost("/{id}/advance", Advance).Accepts<AdvanceRequest>("application/json").WithName("Advance").Refuses(ChangingWithBody)
             .WithSummary("Move the virtual clock by ms, firing what falls due");
         g.MapPost("/{id}/segments/{segmentId}/{intervention}", Intervene).WithName("InterveneOnSegment").Refuses(Changing)
             .WithSummary("Drop or duplicate one in-flight segment (intervention: drop | duplicate)");
-        g.MapPost("/{id}/segments", Inject).Accepts<CraftedSegmentRequest>("application/json").WithName("InjectSegment").Refuses(Changing)
+        g.MapPost("/{id}/segments", Inject).Accepts<CraftedSegmentRequest>("application/json").WithName("InjectSegment").Refuses(ChangingWithBody)
             .WithSummary("Put a hand-made segment in flight (a blind RST, an old duplicate SYN, …)");
-        g.MapPost("/{id}/attacks/syn-flood", Flood).Accepts<SynFloodRequest>("application/json").WithName("SynFlood").Refuses(Changing)
+        g.MapPost("/{id}/attacks/syn-flood", Flood).Accepts<SynFloodRequest>("application/json").WithName("SynFlood").Refuses(ChangingWithBody)
             .WithSummary("Spoofed SYNs at the server's port");
-        g.MapPost("/{id}/rewind", Rewind).Accepts<RewindRequest>("application/json").WithName("Rewind").Refuses(Changing)
+        g.MapPost("/{id}/rewind", Rewind).Accepts<RewindRequest>("application/json").WithName("Rewind").Refuses(ChangingWithBody)
             .WithSummary("Step back: the session as it was right after step toStep");
-        g.MapPost("/{id}/fork", Fork).Accepts<ForkRequest>("application/json").WithName("Fork").Refuses(Changing)
+        g.MapPost("/{id}/fork", Fork).Accepts<ForkRequest>("application/json").WithName("Fork").Refuses(ChangingWithBody)
             .WithSummary("Branch a new session as this one was after step atStep (what if this ACK were lost?)");
-        g.MapPost("/{id}/live", Live).Accepts<LiveRequest>("application/json").WithName("Live").Refuses(Changing)
+        g.MapPost("/{id}/live", Live).Accepts<LiveRequest>("application/json").WithName("Live").Refuses(ChangingWithBody)
             .WithSummary("Play the session in real time at a speed (virtual ms per real ms; 0 pauses), for projector dashboards");
         g.MapGet("/{id}/events", Events).WithName("ListEvents").Refuses([400, .. Reading]).WithSummary("The trace, paged (from, limit ≤ 1000)");
         g.MapGet("/{id}/trace", Trace).WithName("ReadTrace").Refuses([400, .. Reading])
@@ -69,7 +69,8 @@ public static class SessionsApi
 
     // The refusals each route can answer, as ProblemDetails (documented for Swagger; descriptions in LabSwagger).
     private static readonly int[] Reading = [404, 429, 503];
-    private static readonly int[] Changing = [400, 401, 403, 404, 413, 415, 429, 503, 507];
+    private static readonly int[] Changing = [400, 401, 403, 404, 413, 429, 503, 507];
+    private static readonly int[] ChangingWithBody = [.. Changing, 415]; // routing refuses a body that is not JSON
 
     private static RouteHandlerBuilder Refuses(this RouteHandlerBuilder route, params int[] statuses)
     {
