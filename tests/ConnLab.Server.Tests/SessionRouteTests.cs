@@ -308,4 +308,20 @@ public sealed class SessionRouteTests : IDisposable
         Assert.Equal(expected.ToJsonString(), real.ToJsonString());
         Assert.Equal("The 3-way handshake", schemas["CreatedView"]!["example"]!["session"]!["name"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Swagger_describes_every_field_of_every_request_and_of_a_commands_answer()
+    {
+        var schemas = JsonNode.Parse(await _factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json"))!["components"]!["schemas"]!.AsObject();
+        var undescribed = schemas
+            .Where(s => s.Key.EndsWith("Request", StringComparison.Ordinal) || s.Key is "CommandView" or "SessionView")
+            .SelectMany(s => s.Value!["properties"]!.AsObject()
+                .Where(p => p.Value!["description"] is null && p.Value!["$ref"] is null && p.Value!["allOf"] is null)
+                .Select(p => $"{s.Key}.{p.Key}"))
+            .ToList();
+        Assert.Empty(undescribed);
+        var until = string.Join(' ', schemas["RunRequest"]!["properties"]!["until"]!["description"]!.GetValue<string>().Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("(a TIME_WAIT or FIN_WAIT_2 timer does not count: advance the clock for those)", until, StringComparison.Ordinal);
+        Assert.Contains("`step-budget`", schemas["CommandView"]!["properties"]!["stop"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }

@@ -55,6 +55,11 @@ public sealed record EndpointRequest(string? Address = null, int? Port = null, l
 }
 
 /// <summary>The link: one-way delay and seeded impairments.</summary>
+/// <param name="DelayMs">One-way delay in milliseconds, 0–60000 (10 by default).</param>
+/// <param name="JitterMs">Extra delay drawn from [0, jitter) for each segment, in milliseconds (0–60000).</param>
+/// <param name="LossRate">Probability that a segment is lost, 0–1 (drawn from the seed: the same seed loses the same ones).</param>
+/// <param name="DuplicateRate">Probability that a segment arrives twice, 0–1.</param>
+/// <param name="ReorderRate">Probability that a segment is held back so later ones overtake it, 0–1.</param>
 public sealed record LinkRequest(double? DelayMs = null, double? JitterMs = null, double? LossRate = null, double? DuplicateRate = null,
     double? ReorderRate = null)
 {
@@ -69,24 +74,43 @@ public sealed record LinkRequest(double? DelayMs = null, double? JitterMs = null
 }
 
 /// <summary>Data to send: <c>data</c> as text, or <c>dataBase64</c> for bytes.</summary>
+/// <param name="Data">The data as text (sent as its UTF-8 octets). Only for <c>send</c>; other actions take no body.</param>
+/// <param name="DataBase64">The data as base64, for octets that are not text. Give one of the two.</param>
 public sealed record SendRequest(string? Data = null, string? DataBase64 = null);
 
 /// <summary>Take <c>count</c> steps (default 1).</summary>
+/// <param name="Count">How many scheduled things to process, each the earliest arrival or timer (1 by default; the server's
+/// per-command step limit caps it).</param>
 public sealed record StepRequest(int Count = 1);
 
 /// <summary>Run until a condition: <c>idle</c> (default), <c>state</c> (with endpoint and state) or <c>steps</c>; always bounded by maxSteps.</summary>
+/// <param name="Until"><c>idle</c>: nothing in flight and no retransmission, delayed-ACK or persist timer left (a TIME_WAIT or
+/// FIN_WAIT_2 timer does not count: advance the clock for those); <c>state</c>: until <c>endpoint</c> reaches <c>state</c>;
+/// <c>steps</c>: exactly <c>maxSteps</c> steps, or until nothing is scheduled.</param>
+/// <param name="Endpoint">With <c>until: state</c>: <c>client</c> or <c>server</c>.</param>
+/// <param name="State">With <c>until: state</c>: the state to stop at, e.g. <c>ESTABLISHED</c> or <c>TIME_WAIT</c> (Linux's
+/// <c>SYN_RECV</c> and RFC 9293's <c>SYN-RECEIVED</c> spellings are accepted too).</param>
+/// <param name="MaxSteps">The step budget (1000 by default): the answer's <c>stop</c> says <c>step-budget</c> when it ran out.</param>
 public sealed record RunRequest(string Until = "idle", string? Endpoint = null, string? State = null, int MaxSteps = 1000);
 
 /// <summary>Move the clock by <c>ms</c>, firing due timers and deliveries.</summary>
+/// <param name="Ms">Virtual milliseconds, 0 to 86,400,000 (one day): enough to see TIME_WAIT's 2·MSL end.</param>
 public sealed record AdvanceRequest(double Ms);
 
 /// <summary>Spoofed SYNs at the server's port.</summary>
+/// <param name="Count">How many SYNs (100 by default; the server's flood limit caps it).</param>
+/// <param name="Spoofed">From random unused addresses, which never answer the SYN,ACKs (true, the default), or from the
+/// client's address on random ports.</param>
 public sealed record SynFloodRequest(int Count = SynFloodCommand.DefaultCount, bool Spoofed = true);
 
 /// <summary>Rewind to just after step <c>toStep</c>.</summary>
+/// <param name="ToStep">The step to go back to, 0 to the session's current step (0: before the first step, after the
+/// commands that came before it). Later events and commands are removed, from the stored trace too.</param>
 public sealed record RewindRequest(long ToStep);
 
 /// <summary>Fork a new session as this one was after step <c>atStep</c>.</summary>
+/// <param name="AtStep">The step to branch at, 0 to the session's current step. The fork has its own id and token; this
+/// session is left as it is.</param>
 public sealed record ForkRequest(long AtStep);
 
 /// <summary>A hand-made segment, as hping3 or scapy would send (architecture §3 "Crafted segments").</summary>
@@ -102,4 +126,6 @@ public sealed record CraftedSegmentRequest(string From = "client", string? Src =
     long Seq = 0, long Ack = 0, int Window = 0, string? Data = null);
 
 /// <summary>Live mode: the server plays the session in real time at <c>speed</c> virtual ms per real ms; 0 pauses.</summary>
+/// <param name="Speed">Virtual milliseconds per real millisecond, up to 1000 (1 by default: real time; 0.1 is ten times
+/// slower, for a projector); 0 pauses.</param>
 public sealed record LiveRequest(double Speed = 1);

@@ -77,6 +77,23 @@ public sealed record TimerView(string Endpoint, string Kind, double DueMs);
 /// The whole session at one moment (architecture §3 "Session snapshot"). <c>inFlight</c> lists the earliest 256 segments
 /// on the wire; <c>inFlightCount</c> counts them all.
 /// </summary>
+/// <param name="Id">The session's id, as in every route.</param>
+/// <param name="Name">Its display name.</param>
+/// <param name="Profile"><c>rfc9293</c> (the textbook) or <c>linux</c> (the kernel's defaults).</param>
+/// <param name="Seed">The seed of every random choice: the same seed and commands give the same trace.</param>
+/// <param name="TimeMs">The virtual clock.</param>
+/// <param name="Step">Steps taken so far (what <c>rewind</c> and <c>fork</c> count).</param>
+/// <param name="EventCount">Events in the trace; the next event's index.</param>
+/// <param name="Endpoints">The pair: each endpoint's state and TCB variables (ISS, SND.UNA, SND.NXT, RCV.NXT, windows, RTO).</param>
+/// <param name="Sockets">Every socket on both hosts, as netstat lists them: the pair, the listener, half-open entries during a
+/// SYN flood, TIME_WAIT leftovers.</param>
+/// <param name="InFlight">Segments on the wire, earliest arrival first (at most 256), with when each arrives.</param>
+/// <param name="InFlightCount">All segments on the wire.</param>
+/// <param name="Timers">Running timers, earliest first.</param>
+/// <param name="Listener">The server's listener (backlog, SYN and accept queues, SYN cookies), when it listens.</param>
+/// <param name="Connections">Each connection as a network monitor sees it on the wire (Zeek's conn.log): its 4-tuple, history and outcome.</param>
+/// <param name="Problem">Why the session is read-only (its stored trace did not replay identically), or absent.</param>
+/// <param name="LiveSpeed">The live-mode speed while the server plays the session, or absent.</param>
 public sealed record SessionView(string Id, string Name, string Profile, ulong Seed, double TimeMs, long Step, long EventCount,
     EndpointsView Endpoints, IReadOnlyList<SocketView> Sockets, IReadOnlyList<InFlightView> InFlight, int InFlightCount, IReadOnlyList<TimerView> Timers,
     ListenerView? Listener, IReadOnlyList<ConnectionSummary> Connections, string? Problem, double? LiveSpeed = null)
@@ -93,6 +110,11 @@ public sealed record SessionView(string Id, string Name, string Profile, ulong S
 public sealed record CreatedView(string Token, SessionView Session);
 
 /// <summary>What every act or move call answers: the events it produced and the session afterwards.</summary>
+/// <param name="Events">The events the call produced, in order (indexes continue the trace).</param>
+/// <param name="Session">The session afterwards.</param>
+/// <param name="Stop">Why it stopped: <c>completed</c> (did all it was asked), <c>idle</c> (nothing left scheduled, or idle
+/// for <c>run</c>), <c>state-reached</c>, <c>step-budget</c> (<c>run</c>'s maxSteps ran out), <c>event-limit</c> (the trace is
+/// full) or <c>step-limit</c> (the server's per-command step limit).</param>
 public sealed record CommandView(IReadOnlyList<EventView> Events, SessionView Session, string Stop);
 
 /// <summary>A line of the session list.</summary>
