@@ -324,4 +324,24 @@ public sealed class SessionRouteTests : IDisposable
         Assert.Contains("(a TIME_WAIT or FIN_WAIT_2 timer does not count: advance the clock for those)", until, StringComparison.Ordinal);
         Assert.Contains("`step-budget`", schemas["CommandView"]!["properties"]!["stop"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Swagger_offers_the_values_a_route_parameter_takes_and_says_what_each_parameter_is()
+    {
+        var paths = JsonNode.Parse(await _factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json"))!["paths"]!;
+        JsonNode Parameter(string path, string name) =>
+            paths[path]!["post"]?["parameters"]?.AsArray().SingleOrDefault(p => p!["name"]!.GetValue<string>() == name)
+            ?? paths[path]!["get"]!["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == name)!;
+        string[] Choices(JsonNode parameter) => [.. parameter["schema"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>())];
+
+        const string act = "/api/sessions/{id}/endpoints/{endpoint}/{action}";
+        Assert.Equal(["client", "server"], Choices(Parameter(act, "endpoint")));
+        Assert.Equal(["listen", "connect", "send", "close", "abort", "shutdown", "accept", "read"], Choices(Parameter(act, "action")));
+        Assert.StartsWith("The session's id", Parameter(act, "id")["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        const string intervene = "/api/sessions/{id}/segments/{segmentId}/{intervention}";
+        Assert.Equal(["drop", "duplicate"], Choices(Parameter(intervene, "intervention")));
+        Assert.Equal("integer", Parameter(intervene, "segmentId")["schema"]!["type"]!.GetValue<string>());
+        Assert.Equal("At most this many events, 1–1000 (100 by default).", Parameter("/api/sessions/{id}/events", "limit")["description"]!.GetValue<string>());
+        Assert.StartsWith("The workshop's id", Parameter("/api/workshops/{id}/close", "id")["description"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }

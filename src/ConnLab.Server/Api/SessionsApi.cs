@@ -15,7 +15,11 @@ public static class SessionsApi
     /// <summary>Largest page of events one call returns.</summary>
     public const int MaxPage = 1000;
 
-    private static readonly string[] Actions = ["listen", "connect", "send", "close", "abort", "shutdown", "accept", "read"];
+    /// <summary>The user calls an endpoint takes (also Swagger's choices for <c>{action}</c>).</summary>
+    internal static readonly string[] Actions = ["listen", "connect", "send", "close", "abort", "shutdown", "accept", "read"];
+
+    /// <summary>What can be done to a segment in flight (also Swagger's choices for <c>{intervention}</c>).</summary>
+    internal static readonly string[] Interventions = ["drop", "duplicate"];
 
     /// <summary>Maps every session route.</summary>
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
@@ -215,7 +219,7 @@ public static class SessionsApi
             _ => null,
         };
         return command is null
-            ? Problems.Invalid("intervention", $"intervention must be drop or duplicate, not '{intervention}'")
+            ? Problems.Invalid("intervention", $"intervention must be {string.Join(" or ", Interventions)}, not '{intervention}'")
             : await Execute(lab, id, request, command, ct).ConfigureAwait(false);
     }
 

@@ -27,6 +27,7 @@ internal static class LabSwagger
         }
         o.SchemaFilter<LabExamples>();
         o.OperationFilter<ProblemResponses>();
+        o.OperationFilter<RouteParameters>();
         // Segment payloads are serialised from their octets (ReadOnlyMemory<byte>): on the wire, a base64 string.
         o.MapType<ReadOnlyMemory<byte>>(() => new OpenApiSchema { Type = JsonSchemaType.String, Format = "byte" });
         o.AddSecurityDefinition("Bearer", new OpenApiSecurityScheme
