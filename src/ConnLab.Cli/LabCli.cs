@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ConnLab.Contracts.V1;
+using ConnLab.Engine.Lab;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -55,7 +56,10 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         root.Options.Add(_server);
         root.Options.Add(_token);
 
-        var scenario = new Option<string?>("--scenario") { Description = "lesson preset: handshake, teardown, lost-syn, syn-flood, …" };
+        var scenario = new Option<string?>("--scenario")
+        {
+            Description = $"lesson preset: {string.Join(", ", Scenarios.All.Select(s => s.Name))} (see: connlab scenarios)",
+        };
         var profile = new Option<string?>("--profile") { Description = "rfc9293 (default) or linux" };
         var seed = new Option<ulong?>("--seed") { Description = "seed of every random choice" };
         var name = new Option<string?>("--name") { Description = "display name" };
@@ -68,8 +72,25 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
             if (p.GetValue(seed) is { } sd) { request.Seed = sd; }
             if (p.GetValue(name) is { } n) { request.Name = n; }
             await Created(await client.CreateSessionAsync(request, cancellationToken: ct));
+            if (request.HasScenario && Scenarios.Find(request.Scenario) is { } preset)
+            {
+                await output.WriteLineAsync($"\n{preset.Title}: {preset.Description}"); // what to do next
+            }
         }));
         root.Subcommands.Add(create);
+
+        var scenarios = new Command("scenarios", "the lesson presets create --scenario takes, and what each shows");
+        scenarios.SetAction(async (_, ct) =>
+        {
+            // The engine's own list (the CLI is built with it), so no server is needed to read it.
+            foreach (var preset in Scenarios.All)
+            {
+                await output.WriteLineAsync($"{preset.Name,-20} {preset.Title}");
+                await output.WriteLineAsync($"{"",20} {preset.Description}");
+            }
+            return 0;
+        });
+        root.Subcommands.Add(scenarios);
 
         var list = new Command("list", "list your sessions");
         list.SetAction((p, ct) => Do(p, async client =>

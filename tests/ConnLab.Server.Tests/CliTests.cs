@@ -358,4 +358,15 @@ public sealed class CliTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public async Task Scenarios_lists_every_preset_and_create_says_what_its_preset_shows()
+    {
+        var (code, text, _) = await Cli("scenarios");
+        Assert.Equal(0, code);
+        Assert.Equal(Scenarios.All.Select(s => s.Name), text.Split('\n').Where(l => l.Length > 0 && l[0] != ' ').Select(l => l.Split(' ')[0]));
+        var (_, created, _) = await Cli("create", "--scenario", "lost-syn");
+        Assert.EndsWith("A lost SYN: The client's SYN is lost on the way. Step: nothing arrives, the retransmission timer fires and the SYN goes again (after 1 s).",
+            created.TrimEnd(), StringComparison.Ordinal);
+    }
 }
