@@ -63,7 +63,11 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         var profile = new Option<string?>("--profile") { Description = "rfc9293 (default) or linux" };
         var seed = new Option<ulong?>("--seed") { Description = "seed of every random choice" };
         var name = new Option<string?>("--name") { Description = "display name" };
-        var create = new Command("create", "create a session") { scenario, profile, seed, name };
+        // The server is the receiving side in the flow-control and accept-queue lessons.
+        var noAutoAccept = new Option<bool>("--no-auto-accept") { Description = "the server's application does not accept: connections wait in its accept queue (see accept)" };
+        var noAutoRead = new Option<bool>("--no-auto-read") { Description = "the server's application does not read: its window closes as data waits (see read)" };
+        var receiveBuffer = new Option<int?>("--receive-buffer") { Description = "the server's receive buffer, octets (1–65535)" };
+        var create = new Command("create", "create a session") { scenario, profile, seed, name, noAutoAccept, noAutoRead, receiveBuffer };
         create.SetAction((p, ct) => Do(p, async client =>
         {
             var request = new CreateSessionRequest();
@@ -71,6 +75,13 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
             if (p.GetValue(profile) is { } pr) { request.Profile = pr; }
             if (p.GetValue(seed) is { } sd) { request.Seed = sd; }
             if (p.GetValue(name) is { } n) { request.Name = n; }
+            if (p.GetValue(noAutoAccept) || p.GetValue(noAutoRead) || p.GetValue(receiveBuffer) is not null)
+            {
+                request.Server = new ConnLab.Contracts.V1.EndpointConfig();
+                if (p.GetValue(noAutoAccept)) { request.Server.AutoAccept = false; }
+                if (p.GetValue(noAutoRead)) { request.Server.AutoRead = false; }
+                if (p.GetValue(receiveBuffer) is { } rb) { request.Server.ReceiveBuffer = rb; }
+            }
             await Created(await client.CreateSessionAsync(request, cancellationToken: ct));
             if (request.HasScenario && Scenarios.Find(request.Scenario) is { } preset)
             {
@@ -106,7 +117,12 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         show.SetAction((p, ct) => Do(p, async client => await Show(await client.GetSessionAsync(new SessionRequest { SessionId = p.GetValue(_id)! }, cancellationToken: ct))));
         root.Subcommands.Add(show);
 
-        foreach (var (verb, help) in new[] { ("listen", "passive OPEN"), ("connect", "active OPEN (send a SYN)"), ("close", "CLOSE (send a FIN)"), ("abort", "ABORT (send a RST)") })
+        foreach (var (verb, help) in new[]
+                 {
+                     ("listen", "passive OPEN"), ("connect", "active OPEN (send a SYN)"), ("close", "CLOSE (send a FIN)"), ("abort", "ABORT (send a RST)"),
+                     ("shutdown", "shutdown(SHUT_WR): send a FIN but keep receiving (a half-close)"),
+                     ("accept", "accept(): take a connection from the listener's accept queue (when auto-accept is off)"),
+                 })
         {
             var act = new Command(verb, help) { _id, _endpoint };
             act.SetAction((p, ct) => Do(p, async client =>
@@ -118,6 +134,8 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
                     "listen" => await client.ListenAsync(request, auth, cancellationToken: ct),
                     "connect" => await client.ConnectAsync(request, auth, cancellationToken: ct),
                     "close" => await client.CloseAsync(request, auth, cancellationToken: ct),
+                    "shutdown" => await client.ShutdownAsync(request, auth, cancellationToken: ct),
+                    "accept" => await client.AcceptAsync(request, auth, cancellationToken: ct),
                     _ => await client.AbortAsync(request, auth, cancellationToken: ct),
                 };
                 await Print(answer);
@@ -136,6 +154,16 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
             }, Auth(p, id), cancellationToken: ct));
         }));
         root.Subcommands.Add(send);
+
+        var maxBytes = new Option<int>("--max-bytes") { Description = "the most octets to read (0: all waiting)" };
+        var read = new Command("read", "RECEIVE: the application reads (when auto-read is off), opening the window again") { _id, _endpoint, maxBytes };
+        read.SetAction((p, ct) => Do(p, async client =>
+        {
+            var id = p.GetValue(_id)!;
+            await Print(await client.ReadAsync(new ReadRequest { SessionId = id, Endpoint = Role(p.GetValue(_endpoint)), MaxBytes = p.GetValue(maxBytes) },
+                Auth(p, id), cancellationToken: ct));
+        }));
+        root.Subcommands.Add(read);
 
         var count = new Option<int>("--count") { Description = "how many steps", DefaultValueFactory = _ => 1 };
         var step = new Command("step", "process the next arrival or timer") { _id, count };

@@ -369,4 +369,29 @@ public sealed class CliTests : IDisposable
         Assert.EndsWith("A lost SYN: The client's SYN is lost on the way. Step: nothing arrives, the retransmission timer fires and the SYN goes again (after 1 s).",
             created.TrimEnd(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Shutdown_accept_and_read_drive_the_half_close_accept_queue_and_window_lessons()
+    {
+        var (_, created, _) = await Cli("create", "--scenario", "handshake", "--no-auto-accept", "--no-auto-read", "--receive-buffer", "1000");
+        var id = created.Split('\n')[0].Split(' ')[1];
+        await Cli("run", id);
+        Assert.Contains("accept queue 1/128", (await Cli("show", id)).Out, StringComparison.Ordinal);
+        var (code, _, _) = await Cli("accept", id, "server");
+        Assert.Equal(0, code);
+        Assert.Contains("accept queue 0/128", (await Cli("show", id)).Out, StringComparison.Ordinal);
+
+        await Cli("send", id, "client", new string('x', 600));
+        await Cli("run", id);
+        Assert.Matches(@"\nserver +10\.0\.0\.2:80 ESTABLISHED .* RCV\.WND=400\n", (await Cli("show", id)).Out.Replace("\r", "", StringComparison.Ordinal));
+        var (read, afterRead, _) = await Cli("read", id, "server");
+        Assert.Equal(0, read);
+        // 600 octets read open the window by more than half the buffer: the update goes out at once (SWS avoidance allows it).
+        Assert.Matches(@"<-+ ACK seq=\d+ ack=\d+ win=1000 len=0 -+\n", afterRead.Replace("\r", "", StringComparison.Ordinal));
+
+        var (shut, text, _) = await Cli("shutdown", id, "client");
+        Assert.Equal(0, shut);
+        Assert.Matches(@"-+ FIN,ACK seq=\d+ ack=\d+ win=\d+ len=0 -+>", text);
+        Assert.EndsWith("client FIN_WAIT_1 · server ESTABLISHED · t=50 ms", text.TrimEnd(), StringComparison.Ordinal);
+    }
 }

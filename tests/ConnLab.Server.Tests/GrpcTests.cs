@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using ConnLab.Contracts.Mapping;
 using ConnLab.Contracts.V1;
 using Grpc.Core;
@@ -325,5 +326,38 @@ public sealed class GrpcTests : IDisposable
         var injected = await _client.InjectSegmentAsync(new InjectSegmentRequest { SessionId = id, Flags = { TcpFlag.Rst }, Seq = 5 }, auth);
         var sent = Assert.Single(injected.Events, e => e.Kind == "segment-sent");
         Assert.Equal(("10.0.0.1:40000", "10.0.0.2:80", "injected"), (sent.Segment.Src, sent.Segment.Dst, sent.Segment.Origin));
+    }
+
+    [Fact]
+    public async Task Shutdown_accept_and_read_over_grpc_half_close_and_drain_the_queues_as_over_rest()
+    {
+        var created = await _client.CreateSessionAsync(new CreateSessionRequest
+        {
+            Client = new EndpointConfig { Isn = 1000 },
+            Server = new EndpointConfig { Isn = 5000, AutoAccept = false, AutoRead = false, ReceiveBuffer = 1000 },
+        });
+        var (id, auth) = (created.Session.Id, Bearer(created.Token));
+        EndpointRequest Server() => new() { SessionId = id, Endpoint = Endpoint.Server };
+        EndpointRequest Client() => new() { SessionId = id, Endpoint = Endpoint.Client };
+        await _client.ListenAsync(Server(), auth);
+        await _client.ConnectAsync(Client(), auth);
+        var open = await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        Assert.Equal((1, 1000u), (open.Session.Listener.AcceptQueue, open.Session.Server.RcvWnd)); // waiting to be accepted
+        var accepted = await _client.AcceptAsync(Server(), auth);
+        Assert.Equal(0, accepted.Session.Listener.AcceptQueue);
+
+        await _client.SendAsync(new SendRequest { SessionId = id, Endpoint = Endpoint.Client, Data = ByteString.CopyFrom(new byte[300]) }, auth);
+        var unread = await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        Assert.Equal((300, 700u), (unread.Session.Server.ReceiveQueue, unread.Session.Server.RcvWnd)); // the window closes as data waits
+        var read = await _client.ReadAsync(new ReadRequest { SessionId = id, Endpoint = Endpoint.Server, MaxBytes = 100 }, auth);
+        // 100 octets free are not worth announcing: receiver-side SWS avoidance waits for min(MSS, buffer/2) (RFC 9293 §3.8.6.2.2).
+        Assert.Equal((200, 700u), (read.Session.Server.ReceiveQueue, read.Session.Server.RcvWnd));
+        var rest = await _client.ReadAsync(new ReadRequest { SessionId = id, Endpoint = Endpoint.Server }, auth); // max_bytes 0: all
+        Assert.Equal(0, rest.Session.Server.ReceiveQueue);
+
+        var shut = await _client.ShutdownAsync(Client(), auth);
+        Assert.Equal(["client ACK,FIN seq=1301 ack=5001 len=0"], shut.Events.Where(e => e.Kind == "segment-sent").Select(Shape));
+        var halfClosed = await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        Assert.Equal((TcpState.FinWait2, TcpState.CloseWait), (halfClosed.Session.Client.State, halfClosed.Session.Server.State));
     }
 }

@@ -64,6 +64,18 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
     public override Task<V1.CommandResponse> Abort(V1.EndpointRequest request, ServerCallContext context) => Act(request, EndpointAction.Abort, context);
 
     /// <inheritdoc />
+    public override Task<V1.CommandResponse> Shutdown(V1.EndpointRequest request, ServerCallContext context) => Act(request, EndpointAction.Shutdown, context);
+
+    /// <inheritdoc />
+    public override Task<V1.CommandResponse> Accept(V1.EndpointRequest request, ServerCallContext context) => Act(request, EndpointAction.Accept, context);
+
+    /// <inheritdoc />
+    public override Task<V1.CommandResponse> Read(V1.ReadRequest request, ServerCallContext context) =>
+        request.MaxBytes < 0
+            ? throw Invalid("max_bytes", "max_bytes must not be negative (0 reads all waiting octets)")
+            : Execute(request.SessionId, new EndpointCommand(Role(request.Endpoint), EndpointAction.Read, MaxBytes: request.MaxBytes), context);
+
+    /// <inheritdoc />
     public override Task<V1.CommandResponse> Send(V1.SendRequest request, ServerCallContext context) =>
         Execute(request.SessionId, new EndpointCommand(Role(request.Endpoint), EndpointAction.Send, request.Data.Memory), context);
 
@@ -303,6 +315,9 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
             Isn = e.HasIsn ? e.Isn : baseline.Isn,
             Backlog = e.HasBacklog ? e.Backlog : baseline.Backlog,
             SynCookies = e.HasSynCookies ? e.SynCookies : baseline.SynCookies,
+            AutoAccept = e.HasAutoAccept ? e.AutoAccept : baseline.AutoAccept,
+            AutoRead = e.HasAutoRead ? e.AutoRead : baseline.AutoRead,
+            ReceiveBuffer = e.HasReceiveBuffer ? e.ReceiveBuffer : baseline.ReceiveBuffer,
         };
         var link = r.Link is null ? d.Link : d.Link with
         {

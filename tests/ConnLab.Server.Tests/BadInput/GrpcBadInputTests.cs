@@ -53,7 +53,8 @@ public sealed class GrpcBadInputTests(GrpcBadInputServer fixture, ITestOutputHel
 
     private static readonly string[] Rpcs =
     [
-        "CreateSession", "GetSession", "ListSessions", "DeleteSession", "Listen", "Connect", "Send", "Close", "Abort", "Step", "Run", "Advance",
+        "CreateSession", "GetSession", "ListSessions", "DeleteSession", "Listen", "Connect", "Send", "Close", "Abort", "Shutdown", "Accept", "Read",
+        "Step", "Run", "Advance",
         "DropSegment", "DuplicateSegment", "InjectSegment", "SynFlood", "Rewind", "Fork", "SetLive", "ListEvents", "ExportPcap", "WatchSession",
     ];
 
@@ -66,6 +67,9 @@ public sealed class GrpcBadInputTests(GrpcBadInputServer fixture, ITestOutputHel
         ("Send", id => new SendRequest { SessionId = id, Endpoint = Endpoint.Client, Data = ByteString.CopyFromUtf8("x") }),
         ("Close", id => new EndpointRequest { SessionId = id, Endpoint = Endpoint.Client }),
         ("Abort", id => new EndpointRequest { SessionId = id, Endpoint = Endpoint.Client }),
+        ("Shutdown", id => new EndpointRequest { SessionId = id, Endpoint = Endpoint.Client }),
+        ("Accept", id => new EndpointRequest { SessionId = id, Endpoint = Endpoint.Server }),
+        ("Read", id => new ReadRequest { SessionId = id, Endpoint = Endpoint.Server }),
         ("Step", id => new StepRequest { SessionId = id }),
         ("Run", id => new RunRequest { SessionId = id }),
         ("Advance", id => new AdvanceRequest { SessionId = id, Ms = 1 }),
@@ -185,6 +189,8 @@ public sealed class GrpcBadInputTests(GrpcBadInputServer fixture, ITestOutputHel
         Bad("invalid-value", "InjectSegment", "src without port", id => new InjectSegmentRequest { SessionId = id, From = Endpoint.Client, Src = "1.2.3.4" }, "src");
         Bad("payload-too-large", "InjectSegment", "2000 octets (limit 1024)",
             id => new InjectSegmentRequest { SessionId = id, From = Endpoint.Client, Data = ByteString.CopyFrom(new byte[2000]) }, "data");
+        Bad("negative-number", "Read", "max_bytes -1", id => new ReadRequest { SessionId = id, Endpoint = Endpoint.Server, MaxBytes = -1 }, "max_bytes");
+        Bad("unknown-enum", "Read", "endpoint UNSPECIFIED", id => new ReadRequest { SessionId = id }, "endpoint");
         Bad("negative-number", "SynFlood", "count -1", id => new SynFloodRequest { SessionId = id, Count = -1 }, "count");
         Bad("negative-number", "SynFlood", "count 0", id => new SynFloodRequest { SessionId = id, Count = 0 }, "count");
         Fails("overflowing-number", "SynFlood", "count 2^31-1 (over MaxFloodSize)", id => new SynFloodRequest { SessionId = id, Count = int.MaxValue },
