@@ -228,6 +228,28 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         }));
         root.Subcommands.Add(pcap);
 
+        var netstat = new Command("netstat", "every socket on both hosts, as netstat -tan prints it") { _id };
+        netstat.SetAction((p, ct) => Do(p, async client =>
+            await output.WriteAsync((await client.NetstatAsync(new SessionRequest { SessionId = p.GetValue(_id)! }, cancellationToken: ct)).Text)));
+        root.Subcommands.Add(netstat);
+
+        var diagramFile = new Option<string?>("--output", "-o") { Description = "file to write (default: print it)" };
+        var diagram = new Command("diagram", "the trace as a Mermaid sequence diagram (paste it into mermaid.live or a Markdown file)") { _id, diagramFile };
+        diagram.SetAction((p, ct) => Do(p, async client =>
+        {
+            var text = (await client.ExportDiagramAsync(new SessionRequest { SessionId = p.GetValue(_id)! }, cancellationToken: ct)).Text;
+            if (p.GetValue(diagramFile) is { } path)
+            {
+                await File.WriteAllTextAsync(path, text, ct);
+                await output.WriteLineAsync($"wrote {text.Length} characters to {path}");
+            }
+            else
+            {
+                await output.WriteAsync(text);
+            }
+        }));
+        root.Subcommands.Add(diagram);
+
         var delete = new Command("delete", "delete a session") { _id };
         delete.SetAction((p, ct) => Do(p, async client =>
         {

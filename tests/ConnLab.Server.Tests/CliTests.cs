@@ -394,4 +394,26 @@ public sealed class CliTests : IDisposable
         Assert.Matches(@"-+ FIN,ACK seq=\d+ ack=\d+ win=\d+ len=0 -+>", text);
         Assert.EndsWith("client FIN_WAIT_1 · server ESTABLISHED · t=50 ms", text.TrimEnd(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Netstat_and_diagram_print_what_rest_exports()
+    {
+        var id = await CreateHandshake();
+        await Cli("run", id);
+        using var http = _factory.CreateClient();
+        Assert.Equal((0, await http.GetStringAsync($"/api/sessions/{id}/netstat"), ""), await Cli("netstat", id));
+        Assert.Equal((0, await http.GetStringAsync($"/api/sessions/{id}/diagram.mmd"), ""), await Cli("diagram", id));
+        var file = Path.Combine(Path.GetTempPath(), $"connlab-{Guid.NewGuid():N}.mmd");
+        try
+        {
+            var (code, text, _) = await Cli("diagram", id, "-o", file);
+            Assert.Equal(0, code);
+            Assert.StartsWith("wrote ", text, StringComparison.Ordinal);
+            Assert.Equal(await http.GetStringAsync($"/api/sessions/{id}/diagram.mmd"), await File.ReadAllTextAsync(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

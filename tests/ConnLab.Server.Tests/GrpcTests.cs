@@ -360,4 +360,18 @@ public sealed class GrpcTests : IDisposable
         var halfClosed = await _client.RunAsync(new RunRequest { SessionId = id }, auth);
         Assert.Equal((TcpState.FinWait2, TcpState.CloseWait), (halfClosed.Session.Client.State, halfClosed.Session.Server.State));
     }
+
+    [Fact]
+    public async Task Netstat_and_the_diagram_over_grpc_are_the_same_text_as_over_rest()
+    {
+        var (id, auth) = await Create("handshake");
+        await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        using var http = _factory.CreateClient();
+        var netstat = await _client.NetstatAsync(new SessionRequest { SessionId = id });
+        Assert.Equal(("text/plain", await http.GetStringAsync($"/api/sessions/{id}/netstat")), (netstat.MediaType, netstat.Text));
+        Assert.Contains("10.0.0.1:40000          10.0.0.2:80             ESTABLISHED", netstat.Text, StringComparison.Ordinal);
+        var diagram = await _client.ExportDiagramAsync(new SessionRequest { SessionId = id });
+        Assert.Equal(("text/vnd.mermaid", await http.GetStringAsync($"/api/sessions/{id}/diagram.mmd")), (diagram.MediaType, diagram.Text));
+        Assert.StartsWith("sequenceDiagram", diagram.Text, StringComparison.Ordinal);
+    }
 }

@@ -169,6 +169,20 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
         return new V1.PcapFile { FileName = $"connlab-{request.SessionId}.pcap", Content = ByteString.CopyFrom(bytes) };
     }
 
+    /// <inheritdoc />
+    public override async Task<V1.TextExport> Netstat(V1.SessionRequest request, ServerCallContext context) => new()
+    {
+        Text = Check(await lab.ReadAsync(request.SessionId, h => h.Session.ExportNetstat(), context.CancellationToken).ConfigureAwait(false)),
+        MediaType = "text/plain",
+    };
+
+    /// <inheritdoc />
+    public override async Task<V1.TextExport> ExportDiagram(V1.SessionRequest request, ServerCallContext context) => new()
+    {
+        Text = Check(await lab.ReadAsync(request.SessionId, h => h.Session.ExportMermaid(), context.CancellationToken).ConfigureAwait(false)),
+        MediaType = "text/vnd.mermaid",
+    };
+
     /// <summary>
     /// Replays the trace from <c>from_index</c>, then follows live. The subscription is taken under the session's gate
     /// together with the replay's end, so no event is missed or sent twice. A watcher more than

@@ -55,7 +55,8 @@ public sealed class GrpcBadInputTests(GrpcBadInputServer fixture, ITestOutputHel
     [
         "CreateSession", "GetSession", "ListSessions", "DeleteSession", "Listen", "Connect", "Send", "Close", "Abort", "Shutdown", "Accept", "Read",
         "Step", "Run", "Advance",
-        "DropSegment", "DuplicateSegment", "InjectSegment", "SynFlood", "Rewind", "Fork", "SetLive", "ListEvents", "ExportPcap", "WatchSession",
+        "DropSegment", "DuplicateSegment", "InjectSegment", "SynFlood", "Rewind", "Fork", "SetLive", "ListEvents", "ExportPcap", "Netstat", "ExportDiagram",
+        "WatchSession",
     ];
 
     /// <summary>A valid request for each RPC that changes a session, so only the token or the id is wrong.</summary>
@@ -109,6 +110,8 @@ public sealed class GrpcBadInputTests(GrpcBadInputServer fixture, ITestOutputHel
             Fails("invalid-id", "GetSession", $"id {shown}", _ => new SessionRequest { SessionId = id }, StatusCode.NotFound);
             Fails("invalid-id", "ListEvents", $"id {shown}", _ => new ListEventsRequest { SessionId = id }, StatusCode.NotFound);
             Fails("invalid-id", "ExportPcap", $"id {shown}", _ => new SessionRequest { SessionId = id }, StatusCode.NotFound);
+            Fails("invalid-id", "Netstat", $"id {shown}", _ => new SessionRequest { SessionId = id }, StatusCode.NotFound);
+            Fails("invalid-id", "ExportDiagram", $"id {shown}", _ => new SessionRequest { SessionId = id }, StatusCode.NotFound);
             Fails("invalid-id", "WatchSession", $"id {shown}", _ => new WatchRequest { SessionId = id }, StatusCode.NotFound);
         }
 
