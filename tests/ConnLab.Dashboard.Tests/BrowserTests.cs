@@ -37,6 +37,10 @@ public sealed class BrowserTests(DashboardServer server) : IClassFixture<Dashboa
     public Task A_syn_flood_fills_the_syn_queue_gauge() => Scenario("flood");
 
     [Fact]
+    public Task A_server_that_does_not_accept_or_read_at_once_fills_its_accept_queue_and_closes_its_window_and_a_half_close_still_receives()
+        => Scenario("receiver");
+
+    [Fact]
     public Task A_student_joins_a_workshop_by_code_appears_on_the_grid_predicts_and_follows_the_instructor() => Scenario("workshop");
 
     [Fact]

@@ -86,7 +86,7 @@ export interface CreateBody {
   seed?: number;
   scenario?: string;
   client?: { isn?: number };
-  server?: { isn?: number; backlog?: number; synCookies?: boolean };
+  server?: { isn?: number; backlog?: number; synCookies?: boolean; autoAccept?: boolean; autoRead?: boolean; receiveBuffer?: number };
   link?: { delayMs?: number; jitterMs?: number; lossRate?: number; duplicateRate?: number; reorderRate?: number };
 }
 

@@ -35,8 +35,11 @@ export class Controls {
         this.button('connect', `${who}-connect`, cmd(`/endpoints/${who}/connect`)),
         data,
         this.button('send', `${who}-send`, () => void this.run(`/endpoints/${who}/send`, { data: data.value })),
+        this.button('shutdown', `${who}-shutdown`, cmd(`/endpoints/${who}/shutdown`), undefined, 'shutdown(SHUT_WR): a FIN, but keep receiving (a half-close)'),
         this.button('close', `${who}-close`, cmd(`/endpoints/${who}/close`)),
-        this.button('abort', `${who}-abort`, cmd(`/endpoints/${who}/abort`)));
+        this.button('abort', `${who}-abort`, cmd(`/endpoints/${who}/abort`)),
+        this.button('accept', `${who}-accept`, cmd(`/endpoints/${who}/accept`), undefined, 'accept(): take a connection from the accept queue (when the application does not accept at once)'),
+        this.button('read', `${who}-read`, cmd(`/endpoints/${who}/read`), undefined, 'the application reads what waits in the receive buffer (when it does not read at once): the window opens again'));
     };
 
     const advance = h('input', { type: 'number', value: 1000, min: 0, step: 100, 'aria-label': 'milliseconds to advance', size: 6 });
@@ -77,8 +80,8 @@ export class Controls {
       h('h3', {}, 'In flight'), this.inFlight, this.injectForm());
   }
 
-  private button(label: string, testid: string, onclick: () => void, key?: string): HTMLButtonElement {
-    return h('button', { type: 'button', 'data-testid': testid, onclick: onclick as EventListener, 'aria-keyshortcuts': key ?? null }, label);
+  private button(label: string, testid: string, onclick: () => void, key?: string, title?: string): HTMLButtonElement {
+    return h('button', { type: 'button', 'data-testid': testid, onclick: onclick as EventListener, 'aria-keyshortcuts': key ?? null, title: title ?? null }, label);
   }
 
   private injectForm(): HTMLElement {

@@ -28,6 +28,10 @@ export function listPage(host: PageHost): HTMLElement {
   const reorder = num('reorderRate', '0', { min: 0, max: 1, step: 0.01 });
   const backlog = num('backlog', '', { min: 0, placeholder: '128' });
   const cookies = h('input', { type: 'checkbox', name: 'synCookies', 'data-testid': 'f-synCookies' });
+  // The receiving application, for the accept-queue and window lessons: unticked, the server's accept and read buttons do it.
+  const autoAccept = h('input', { type: 'checkbox', name: 'autoAccept', checked: true, 'data-testid': 'f-autoAccept' });
+  const autoRead = h('input', { type: 'checkbox', name: 'autoRead', checked: true, 'data-testid': 'f-autoRead' });
+  const receiveBuffer = num('receiveBuffer', '', { min: 1, max: 65535, placeholder: '65535' });
 
   const form = h('form', { class: 'panel create', 'aria-labelledby': 'create-title', 'data-testid': 'create-form' },
     h('h2', { id: 'create-title' }, 'New session'),
@@ -39,7 +43,9 @@ export function listPage(host: PageHost): HTMLElement {
       h('div', { class: 'fields' }, field('delay ms', delay), field('jitter ms', jitter), field('loss rate', loss),
         field('duplicate rate', dup), field('reorder rate', reorder))),
     h('fieldset', {}, h('legend', {}, 'Server listener'),
-      h('div', { class: 'fields' }, field('backlog', backlog), h('label', { class: 'check' }, cookies, ' SYN cookies'))),
+      h('div', { class: 'fields' }, field('backlog', backlog), h('label', { class: 'check' }, cookies, ' SYN cookies'),
+        h('label', { class: 'check' }, autoAccept, ' accepts at once'), h('label', { class: 'check' }, autoRead, ' reads at once'),
+        field('receive buffer', receiveBuffer))),
     h('button', { type: 'submit', 'data-testid': 'create' }, 'Create session'));
 
   const scenarios = new Map<string, string>();
@@ -56,7 +62,10 @@ export function listPage(host: PageHost): HTMLElement {
       seed: n(seed),
       scenario: scenario.value || undefined,
       client: { isn: n(clientIsn) },
-      server: { isn: n(serverIsn), backlog: n(backlog), synCookies: cookies.checked || undefined },
+      server: {
+        isn: n(serverIsn), backlog: n(backlog), synCookies: cookies.checked || undefined,
+        autoAccept: autoAccept.checked ? undefined : false, autoRead: autoRead.checked ? undefined : false, receiveBuffer: n(receiveBuffer),
+      },
       link: { delayMs: n(delay), jitterMs: n(jitter), lossRate: n(loss), duplicateRate: n(dup), reorderRate: n(reorder) },
     };
     try {
