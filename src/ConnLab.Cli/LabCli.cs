@@ -288,7 +288,15 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         {
             await output.WriteLineAsync(line).ConfigureAwait(false);
         }
-        await output.WriteLineAsync($"{"",10}  client {Name(answer.Session.Client.State)} · server {Name(answer.Session.Server.State)} · t={answer.Session.TimeMs:0.###} ms").ConfigureAwait(false);
+        // Say when a command was cut short: otherwise a run that ran out of steps looks like one that finished.
+        var cut = answer.Stop switch
+        {
+            "step-budget" => " · stopped: the step budget ran out (--max-steps)",
+            "event-limit" => " · stopped: the trace is full",
+            "step-limit" => " · stopped: the server's per-command step limit",
+            _ => "",
+        };
+        await output.WriteLineAsync($"{"",10}  client {Name(answer.Session.Client.State)} · server {Name(answer.Session.Server.State)} · t={answer.Session.TimeMs:0.###} ms{cut}").ConfigureAwait(false);
     }
 
     /// <summary>A new session (created or forked): its token is remembered, then printed with the session.</summary>

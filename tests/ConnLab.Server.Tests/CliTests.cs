@@ -416,4 +416,15 @@ public sealed class CliTests : IDisposable
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task A_run_cut_short_by_its_step_budget_says_so()
+    {
+        var id = await CreateHandshake();
+        var (code, text, _) = await Cli("run", id, "--max-steps", "1");
+        Assert.Equal(0, code);
+        Assert.EndsWith("client SYN_SENT · server SYN_RECEIVED · t=10 ms · stopped: the step budget ran out (--max-steps)", text.TrimEnd(), StringComparison.Ordinal);
+        var (_, rest, _) = await Cli("run", id);
+        Assert.EndsWith("client ESTABLISHED · server ESTABLISHED · t=30 ms", rest.TrimEnd(), StringComparison.Ordinal); // finished: nothing added
+    }
 }

@@ -374,4 +374,17 @@ public sealed class GrpcTests : IDisposable
         Assert.Equal(("text/vnd.mermaid", await http.GetStringAsync($"/api/sessions/{id}/diagram.mmd")), (diagram.MediaType, diagram.Text));
         Assert.StartsWith("sequenceDiagram", diagram.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Command_answers_say_why_they_stopped_as_rest_does()
+    {
+        var (id, auth) = await Create("handshake");
+        Assert.Equal("step-budget", (await _client.RunAsync(new RunRequest { SessionId = id, MaxSteps = 1 }, auth)).Stop);
+        Assert.Equal("state-reached", (await _client.RunAsync(new RunRequest
+        {
+            SessionId = id, Until = RunRequest.Types.Until.State, Endpoint = Endpoint.Client, State = TcpState.Established,
+        }, auth)).Stop);
+        Assert.Equal("idle", (await _client.RunAsync(new RunRequest { SessionId = id }, auth)).Stop);
+        Assert.Equal("completed", (await _client.CloseAsync(new EndpointRequest { SessionId = id, Endpoint = Endpoint.Client }, auth)).Stop);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using ConnLab.Contracts.Mapping;
+using ConnLab.Engine.Export;
 using ConnLab.Engine.Lab;
 using ConnLab.Server.Api;
 using ConnLab.Server.Sessions;
@@ -272,7 +273,7 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
     private async Task<V1.CommandResponse> Execute(string id, LabCommand command, ServerCallContext context)
     {
         var outcome = Check(await lab.ExecuteAsync(id, Token(context), command, context.CancellationToken).ConfigureAwait(false));
-        var response = new V1.CommandResponse { Session = Proto(outcome.Host, outcome.Snapshot) };
+        var response = new V1.CommandResponse { Session = Proto(outcome.Host, outcome.Snapshot), Stop = CommandCodec.Name(outcome.Stop) };
         response.Events.Add(outcome.Events.Select(e => e.ToProto(id)));
         return response;
     }
@@ -283,7 +284,7 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var outcome = Check(await lab.SetLiveAsync(request.SessionId, Token(context), request.Speed, context.CancellationToken).ConfigureAwait(false));
-        return new V1.CommandResponse { Session = Proto(outcome.Host, outcome.Snapshot) };
+        return new V1.CommandResponse { Session = Proto(outcome.Host, outcome.Snapshot), Stop = CommandCodec.Name(outcome.Stop) };
     }
 
     internal static V1.Session Proto(SessionHost host, SessionSnapshot snapshot)
