@@ -311,6 +311,10 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
     private async Task Show(Session s)
     {
         await output.WriteLineAsync($"t={s.TimeMs:0.###} ms  step {s.Step}  {s.EventCount} events").ConfigureAwait(false);
+        if (s.Problem.Length > 0)
+        {
+            await output.WriteLineAsync($"read-only: {s.Problem} (rewind or fork it to go on)").ConfigureAwait(false);
+        }
         foreach (var (who, e) in new[] { ("client", s.Client), ("server", s.Server) })
         {
             await output.WriteLineAsync($"{who,-7} {e.Address}:{e.Port} {Name(e.State),-12} ISS={e.Iss} SND.UNA={e.SndUna} SND.NXT={e.SndNxt} SND.WND={e.SndWnd} RCV.NXT={e.RcvNxt} RCV.WND={e.RcvWnd}").ConfigureAwait(false);

@@ -427,4 +427,14 @@ public sealed class CliTests : IDisposable
         var (_, rest, _) = await Cli("run", id);
         Assert.EndsWith("client ESTABLISHED · server ESTABLISHED · t=30 ms", rest.TrimEnd(), StringComparison.Ordinal); // finished: nothing added
     }
+
+    [Fact]
+    public async Task Show_says_why_a_session_is_read_only()
+    {
+        var id = await CreateHandshake();
+        _factory.Services.GetRequiredService<Sessions.LabService>().Find(id)!.Problem = "the replayed trace differs from the stored one at event 3";
+        var (_, text, _) = await Cli("show", id);
+        Assert.Equal("read-only: the replayed trace differs from the stored one at event 3 (rewind or fork it to go on)",
+            text.Replace("\r", "", StringComparison.Ordinal).Split('\n')[1]);
+    }
 }

@@ -387,4 +387,17 @@ public sealed class GrpcTests : IDisposable
         Assert.Equal("idle", (await _client.RunAsync(new RunRequest { SessionId = id }, auth)).Stop);
         Assert.Equal("completed", (await _client.CloseAsync(new EndpointRequest { SessionId = id, Endpoint = Endpoint.Client }, auth)).Stop);
     }
+
+    [Fact]
+    public async Task A_read_only_session_says_why_over_grpc_and_refuses_commands_with_permission_denied()
+    {
+        var (id, auth) = await Create("handshake");
+        Assert.Equal("", (await _client.GetSessionAsync(new SessionRequest { SessionId = id })).Problem);
+        // The mark a restore sets when the replay differs from the stored trace (PersistenceTests make one for real).
+        _factory.Services.GetRequiredService<Sessions.LabService>().Find(id)!.Problem = "the replayed trace differs from the stored one at event 3";
+        Assert.Equal("the replayed trace differs from the stored one at event 3", (await _client.GetSessionAsync(new SessionRequest { SessionId = id })).Problem);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => _client.StepAsync(new StepRequest { SessionId = id }, auth).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("read-only", refused.Status.Detail, StringComparison.Ordinal);
+    }
 }

@@ -291,6 +291,7 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
     {
         var session = snapshot.ToProto(host.Id, host.Name);
         session.LiveSpeed = host.LiveSpeed ?? 0;
+        session.Problem = host.Problem ?? "";
         return session;
     }
 
