@@ -106,9 +106,19 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         var list = new Command("list", "list your sessions");
         list.SetAction((p, ct) => Do(p, async client =>
         {
-            foreach (var s in (await client.ListSessionsAsync(new ListSessionsRequest(), Auth(p, null), cancellationToken: ct)).Sessions)
+            var sessions = (await client.ListSessionsAsync(new ListSessionsRequest(), Auth(p, null), cancellationToken: ct)).Sessions;
+            if (sessions.Count == 0)
             {
-                await output.WriteLineAsync($"{s.Id}  {s.Name}");
+                await output.WriteLineAsync("no sessions yet: connlab create --scenario handshake");
+                return;
+            }
+            await output.WriteLineAsync($"{"id",-14}{"profile",-9}{"step",6}{"t ms",10}  {"client",-13}{"server",-13}name");
+            foreach (var s in sessions)
+            {
+                await output.WriteLineAsync(s.InMemory
+                    ? string.Create(CultureInfo.InvariantCulture,
+                        $"{s.Id,-14}{s.Profile,-9}{s.Step,6}{s.TimeMs,10:0.###}  {Name(s.ClientState),-13}{Name(s.ServerState),-13}{s.Name}")
+                    : $"{s.Id,-14}{"(idle: stored, out of memory until used)",-57}{s.Name}");
             }
         }));
         root.Subcommands.Add(list);

@@ -437,4 +437,16 @@ public sealed class CliTests : IDisposable
         Assert.Equal("read-only: the replayed trace differs from the stored one at event 3 (rewind or fork it to go on)",
             text.Replace("\r", "", StringComparison.Ordinal).Split('\n')[1]);
     }
+
+    [Fact]
+    public async Task List_shows_each_session_with_its_profile_step_clock_and_states()
+    {
+        var id = await CreateHandshake();
+        await Cli("run", id);
+        var (code, text, _) = await Cli("list");
+        Assert.Equal(0, code);
+        var lines = text.Replace("\r", "", StringComparison.Ordinal).TrimEnd().Split('\n');
+        Assert.Equal("id            profile    step      t ms  client       server       name", lines[0]);
+        Assert.Contains($"{id,-14}rfc9293       3        30  ESTABLISHED  ESTABLISHED  The 3-way handshake", lines);
+    }
 }

@@ -400,4 +400,21 @@ public sealed class GrpcTests : IDisposable
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
         Assert.Contains("read-only", refused.Status.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ListSessions_sums_up_each_session_in_memory_and_does_not_reload_an_evicted_one()
+    {
+        var (id, auth) = await Create("handshake");
+        await _client.RunAsync(new RunRequest { SessionId = id }, auth);
+        var listed = (await _client.ListSessionsAsync(new ListSessionsRequest())).Sessions.Single(s => s.Id == id);
+        Assert.Equal(("rfc9293", 30.0, 3L, true, TcpState.Established, TcpState.Established),
+            (listed.Profile, listed.TimeMs, listed.Step, listed.InMemory, listed.ClientState, listed.ServerState));
+        Assert.Equal((await _client.GetSessionAsync(new SessionRequest { SessionId = id })).EventCount, listed.EventCount);
+
+        var host = _factory.Services.GetRequiredService<Sessions.LabService>().Find(id)!;
+        host.Evict(); // as the idle TTL does
+        var evicted = (await _client.ListSessionsAsync(new ListSessionsRequest())).Sessions.Single(s => s.Id == id);
+        Assert.Equal((false, 0L, TcpState.Unspecified), (evicted.InMemory, evicted.Step, evicted.ClientState));
+        Assert.False(host.IsLoaded); // listing did not bring it back
+    }
 }

@@ -32,14 +32,23 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
         Check(await lab.ReadAsync(request.SessionId, h => Proto(h, h.Session.Snapshot()), context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
-    public override Task<V1.ListSessionsResponse> ListSessions(V1.ListSessionsRequest request, ServerCallContext context)
+    public override async Task<V1.ListSessionsResponse> ListSessions(V1.ListSessionsRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
         var response = new V1.ListSessionsResponse();
-        var hosts = lab.List(Owner(context), lab.IsAdmin(Token(context)));
-        response.Sessions.Add(hosts.Take(request.Limit > 0 ? request.Limit : int.MaxValue)
-            .Select(h => new V1.SessionSummary { Id = h.Id, Name = h.Name }));
-        return Task.FromResult(response);
+        foreach (var host in lab.List(Owner(context), lab.IsAdmin(Token(context))).Take(request.Limit > 0 ? request.Limit : int.MaxValue))
+        {
+            var summary = new V1.SessionSummary { Id = host.Id, Name = host.Name, InMemory = host.IsLoaded };
+            // A session in memory is read under its gate (a command may be running); an evicted one is not reloaded for a list.
+            if (host.IsLoaded && (await lab.ReadAsync(host.Id, h => h.Session.Snapshot(), context.CancellationToken).ConfigureAwait(false)).Value is { } s)
+            {
+                (summary.Profile, summary.TimeMs, summary.Step, summary.EventCount) = (s.Profile, s.TimeUs / 1000.0, s.Step, s.EventCount);
+                (summary.ClientState, summary.ServerState) = (s.Client.State.ToProto(), s.Server.State.ToProto());
+            }
+            response.Sessions.Add(summary);
+        }
+        return response;
     }
 
     /// <inheritdoc />
