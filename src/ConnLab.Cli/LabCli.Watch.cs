@@ -14,12 +14,17 @@ public sealed partial class LabCli
     private Command WatchCommand()
     {
         var from = new Option<long>("--from") { Description = "first event index" };
-        var watch = new Command("watch", "draw the session as a live ladder diagram (Ctrl+C to stop); rides out a server restart") { _id, from };
+        var trace = new Option<bool>("--trace") { Description = "every event as text with its explanation (as connlab events prints them), instead of the ladder" };
+        var watch = new Command("watch", "draw the session as a live ladder diagram (Ctrl+C to stop); rides out a server restart") { _id, from, trace };
         watch.SetAction((p, ct) => Do(p, async client =>
         {
             var id = p.GetValue(_id)!;
             var server = Ladder.Server(await client.GetSessionAsync(new SessionRequest { SessionId = id }, cancellationToken: ct));
-            await output.WriteLineAsync(Ladder.Header);
+            var asText = p.GetValue(trace);
+            if (!asText)
+            {
+                await output.WriteLineAsync(Ladder.Header);
+            }
             var next = p.GetValue(from);
             long? lostAt = null; // when the server went away, while it stays away
             var wait = FirstRetry;
@@ -39,11 +44,11 @@ public sealed partial class LabCli
                                 (lostAt, wait) = (null, FirstRetry);
                             }
                             next = e.Index + 1;
-                            if (Ladder.Line(e, server) is { } line)
+                            foreach (var line in asText ? TraceText.Lines(e, explain: true) : Ladder.Line(e, server) is { } drawn ? [drawn] : [])
                             {
                                 await output.WriteLineAsync(line);
-                                await output.FlushAsync(ct);
                             }
+                            await output.FlushAsync(ct);
                         }
                         // A watch never ends by itself: the server is shutting down (a restart, most often). Wait for it.
                         throw new RpcException(new Status(StatusCode.Unavailable, "the server ended the watch"));

@@ -449,4 +449,20 @@ public sealed class CliTests : IDisposable
         Assert.Equal("id            profile    step      t ms  client       server       name", lines[0]);
         Assert.Contains($"{id,-14}rfc9293       3        30  ESTABLISHED  ESTABLISHED  The 3-way handshake", lines);
     }
+
+    [Fact]
+    public async Task Watch_with_trace_follows_every_event_as_text_with_its_explanation()
+    {
+        var id = await CreateHandshake();
+        using var output = new StringWriter();
+        using var cancel = new CancellationTokenSource();
+        var watching = new LabCli(output, TextWriter.Null, _state).RunAsync(["watch", id, "--trace", "--server", _grpc], cancel.Token);
+        await Cli("run", id);
+        var (_, events, _) = await Cli("events", id);
+        Assert.Contains("state-changed          SYN_RECEIVED → ESTABLISHED", events, StringComparison.Ordinal);
+        await Until(() => output.ToString() == events);
+        await cancel.CancelAsync();
+        Assert.Equal(0, await watching);
+        Assert.Equal(events, output.ToString()); // the same lines as the trace read afterwards: every event, explained, once
+    }
 }
