@@ -126,7 +126,7 @@ public sealed class CliTests : IDisposable
     public async Task Watch_draws_the_live_ladder_until_cancelled()
     {
         var id = await CreateHandshake();
-        using var output = new StringWriter();
+        using var output = new Screen();
         using var cancel = new CancellationTokenSource();
         var watching = new LabCli(output, TextWriter.Null, _state).RunAsync(["watch", id, "--server", _grpc], cancel.Token);
         await Cli("run", id);
@@ -263,7 +263,7 @@ public sealed class CliTests : IDisposable
     public async Task Watch_carries_on_from_the_new_trace_after_a_rewind()
     {
         var id = await CreateHandshake();
-        using var output = new StringWriter();
+        using var output = new Screen();
         using var cancel = new CancellationTokenSource();
         var watching = new LabCli(output, TextWriter.Null, _state).RunAsync(["watch", id, "--server", _grpc], cancel.Token);
         await Cli("run", id);
@@ -286,7 +286,7 @@ public sealed class CliTests : IDisposable
         var token = created.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
         var lab = _factory.Services.GetRequiredService<Sessions.LabService>();
         await lab.ExecuteAsync(id, token, new RunCommand(), default);
-        using var output = new StalledWriter();
+        using var output = new Screen(stallAfter: 2); // the ladder's header and first line
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var watching = new LabCli(output, TextWriter.Null, _state).RunAsync(["watch", id, "--server", _grpc], cancel.Token);
         await Until(() => output.Stalled);
@@ -327,8 +327,11 @@ public sealed class CliTests : IDisposable
         Assert.True(condition(), "timed out");
     }
 
-    /// <summary>A terminal that stops taking output after the ladder's header and first line, until told to go on.</summary>
-    private sealed class StalledWriter : StringWriter
+    /// <summary>
+    /// A terminal the test reads while the CLI writes to it (a StringWriter alone is not safe for that); it can stop taking
+    /// output after <paramref name="stallAfter"/> lines, until told to go on.
+    /// </summary>
+    private sealed class Screen(int stallAfter = int.MaxValue) : StringWriter
     {
         private readonly TaskCompletionSource _go = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _lines;
@@ -339,7 +342,7 @@ public sealed class CliTests : IDisposable
 
         public override async Task WriteLineAsync(string? value)
         {
-            if (++_lines > 2)
+            if (++_lines > stallAfter)
             {
                 Stalled = true;
                 await _go.Task;
@@ -347,6 +350,14 @@ public sealed class CliTests : IDisposable
             lock (this)
             {
                 base.WriteLine(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (this)
+            {
+                base.Write(value);
             }
         }
 
@@ -454,7 +465,7 @@ public sealed class CliTests : IDisposable
     public async Task Watch_with_trace_follows_every_event_as_text_with_its_explanation()
     {
         var id = await CreateHandshake();
-        using var output = new StringWriter();
+        using var output = new Screen();
         using var cancel = new CancellationTokenSource();
         var watching = new LabCli(output, TextWriter.Null, _state).RunAsync(["watch", id, "--trace", "--server", _grpc], cancel.Token);
         await Cli("run", id);
