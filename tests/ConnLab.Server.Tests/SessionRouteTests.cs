@@ -340,6 +340,7 @@ public sealed class SessionRouteTests : IDisposable
         Assert.StartsWith("The session's id", Parameter(act, "id")["description"]!.GetValue<string>(), StringComparison.Ordinal);
         const string intervene = "/api/sessions/{id}/segments/{segmentId}/{intervention}";
         Assert.Equal(["drop", "duplicate"], Choices(Parameter(intervene, "intervention")));
+        Assert.Equal(("query", "integer"), (Parameter(act, "maxBytes")["in"]!.GetValue<string>(), Parameter(act, "maxBytes")["schema"]!["type"]!.GetValue<string>()));
         Assert.Equal("integer", Parameter(intervene, "segmentId")["schema"]!["type"]!.GetValue<string>());
         Assert.Equal("At most this many events, 1–1000 (100 by default).", Parameter("/api/sessions/{id}/events", "limit")["description"]!.GetValue<string>());
         Assert.StartsWith("The workshop's id", Parameter("/api/workshops/{id}/close", "id")["description"]!.GetValue<string>(), StringComparison.Ordinal);

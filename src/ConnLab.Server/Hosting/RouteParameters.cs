@@ -27,6 +27,18 @@ internal sealed class RouteParameters : IOperationFilter
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
+        if (context.ApiDescription.RelativePath?.EndsWith("/endpoints/{endpoint}/{action}", StringComparison.Ordinal) == true)
+        {
+            // The handler reads it from the query itself (only read takes it), so no binding declares it.
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = "maxBytes",
+                In = ParameterLocation.Query,
+                Description = "read only: the most octets the application reads (absent or 0: all that wait).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0" },
+            });
+        }
         var workshop = context.ApiDescription.RelativePath?.StartsWith("api/workshops", StringComparison.Ordinal) == true;
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
         {
