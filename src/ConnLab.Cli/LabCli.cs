@@ -56,39 +56,7 @@ public sealed partial class LabCli(TextWriter output, TextWriter error, string s
         root.Options.Add(_server);
         root.Options.Add(_token);
 
-        var scenario = new Option<string?>("--scenario")
-        {
-            Description = $"lesson preset: {string.Join(", ", Scenarios.All.Select(s => s.Name))} (see: connlab scenarios)",
-        };
-        var profile = new Option<string?>("--profile") { Description = "rfc9293 (default) or linux" };
-        var seed = new Option<ulong?>("--seed") { Description = "seed of every random choice" };
-        var name = new Option<string?>("--name") { Description = "display name" };
-        // The server is the receiving side in the flow-control and accept-queue lessons.
-        var noAutoAccept = new Option<bool>("--no-auto-accept") { Description = "the server's application does not accept: connections wait in its accept queue (see accept)" };
-        var noAutoRead = new Option<bool>("--no-auto-read") { Description = "the server's application does not read: its window closes as data waits (see read)" };
-        var receiveBuffer = new Option<int?>("--receive-buffer") { Description = "the server's receive buffer, octets (1–65535)" };
-        var create = new Command("create", "create a session") { scenario, profile, seed, name, noAutoAccept, noAutoRead, receiveBuffer };
-        create.SetAction((p, ct) => Do(p, async client =>
-        {
-            var request = new CreateSessionRequest();
-            if (p.GetValue(scenario) is { } s) { request.Scenario = s; }
-            if (p.GetValue(profile) is { } pr) { request.Profile = pr; }
-            if (p.GetValue(seed) is { } sd) { request.Seed = sd; }
-            if (p.GetValue(name) is { } n) { request.Name = n; }
-            if (p.GetValue(noAutoAccept) || p.GetValue(noAutoRead) || p.GetValue(receiveBuffer) is not null)
-            {
-                request.Server = new ConnLab.Contracts.V1.EndpointConfig();
-                if (p.GetValue(noAutoAccept)) { request.Server.AutoAccept = false; }
-                if (p.GetValue(noAutoRead)) { request.Server.AutoRead = false; }
-                if (p.GetValue(receiveBuffer) is { } rb) { request.Server.ReceiveBuffer = rb; }
-            }
-            await Created(await client.CreateSessionAsync(request, cancellationToken: ct));
-            if (request.HasScenario && Scenarios.Find(request.Scenario) is { } preset)
-            {
-                await output.WriteLineAsync($"\n{preset.Title}: {preset.Description}"); // what to do next
-            }
-        }));
-        root.Subcommands.Add(create);
+        root.Subcommands.Add(CreateCommand());
 
         root.Subcommands.Add(ScenariosCommand());
         root.Subcommands.Add(ListCommand());

@@ -476,4 +476,26 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, await watching);
         Assert.Equal(events, output.ToString()); // the same lines as the trace read afterwards: every event, explained, once
     }
+
+    [Fact]
+    public async Task Create_takes_every_setting_of_the_create_request()
+    {
+        var (code, created, _) = await Cli("create", "--scenario", "handshake", "--client-isn", "7", "--server-isn", "9", "--delay-ms", "25",
+            "--backlog", "4", "--syn-cookies");
+        Assert.Equal(0, code);
+        var id = created.Split('\n')[0].Split(' ')[1];
+        var (_, run, _) = await Cli("run", id);
+        Assert.Contains("SYN,ACK seq=9 ack=8 win=65535 len=0 mss=1460", run, StringComparison.Ordinal);
+        Assert.EndsWith("client ESTABLISHED · server ESTABLISHED · t=75 ms", run.TrimEnd(), StringComparison.Ordinal); // three 25 ms hops
+        Assert.Contains("listener :80 backlog 4: SYN queue 0/4, accept queue 0/4, SYN cookies on, 0 sent", (await Cli("show", id)).Out, StringComparison.Ordinal);
+
+        var (_, lossy, _) = await Cli("create", "--scenario", "handshake", "--loss-rate", "1");
+        var (_, lost, _) = await Cli("run", lossy.Split('\n')[0].Split(' ')[1], "--max-steps", "3");
+        // Three steps: the SYN lost on arrival, the retransmission timer at 1 s, the retransmitted SYN lost too.
+        Assert.Equal(2, lost.Split('\n').Count(l => l.Contains("✗ lost: SYN seq=", StringComparison.Ordinal)));
+        Assert.Contains("(rexmit)", lost, StringComparison.Ordinal);
+        var (bad, _, error) = await Cli("create", "--loss-rate", "2");
+        Assert.Equal(1, bad);
+        Assert.Contains("link.lossRate", error, StringComparison.Ordinal);
+    }
 }
