@@ -1,12 +1,30 @@
 using System.CommandLine;
 using ConnLab.Contracts.V1;
 using ConnLab.Engine.Lab;
+using ProfileOverrides = ConnLab.Contracts.V1.ProfileOverrides;
 
 namespace ConnLab.Cli;
 
 /// <summary><c>connlab create</c>: every setting of the create request (architecture §3), as options.</summary>
 public sealed partial class LabCli
 {
+    // The create request's override names (architecture §3), each a field of the profile.
+    private static readonly Dictionary<string, Action<ProfileOverrides, int>> Overrides = new(StringComparer.Ordinal)
+    {
+        ["initialRtoMs"] = (o, v) => o.InitialRtoMs = v,
+        ["minRtoMs"] = (o, v) => o.MinRtoMs = v,
+        ["maxRtoMs"] = (o, v) => o.MaxRtoMs = v,
+        ["synRetries"] = (o, v) => o.SynRetries = v,
+        ["synAckRetries"] = (o, v) => o.SynAckRetries = v,
+        ["synLinearTimeouts"] = (o, v) => o.SynLinearTimeouts = v,
+        ["timeWaitMs"] = (o, v) => o.TimeWaitMs = v,
+        ["finWait2TimeoutMs"] = (o, v) => o.FinWait2TimeoutMs = v,
+        ["mslMs"] = (o, v) => o.MslMs = v,
+        ["mss"] = (o, v) => o.Mss = v,
+        ["delayedAckMs"] = (o, v) => o.DelayedAckMs = v,
+        ["initialWindowSegments"] = (o, v) => o.InitialWindowSegments = v,
+    };
+
     private Command CreateCommand()
     {
         var scenario = new Option<string?>("--scenario")
@@ -29,10 +47,14 @@ public sealed partial class LabCli
         var loss = new Option<double?>("--loss-rate") { Description = "probability a segment is lost, 0–1 (drawn from the seed)" };
         var duplicate = new Option<double?>("--duplicate-rate") { Description = "probability a segment arrives twice, 0–1" };
         var reorder = new Option<double?>("--reorder-rate") { Description = "probability a segment is overtaken by later ones, 0–1" };
+        var overrides = new Option<string[]>("--override")
+        {
+            Description = $"a profile value, name=value (repeatable): {string.Join(", ", Overrides.Keys)}",
+        };
         var create = new Command("create", "create a session")
         {
             scenario, profile, seed, name, clientIsn, serverIsn, backlog, synCookies, noAutoAccept, noAutoRead, receiveBuffer,
-            delay, jitter, loss, duplicate, reorder,
+            delay, jitter, loss, duplicate, reorder, overrides,
         };
         create.SetAction((p, ct) => Do(p, async client =>
         {
@@ -58,6 +80,19 @@ public sealed partial class LabCli
             if (p.GetValue(loss) is { } l) { request.Link.LossRate = l; }
             if (p.GetValue(duplicate) is { } du) { request.Link.DuplicateRate = du; }
             if (p.GetValue(reorder) is { } re) { request.Link.ReorderRate = re; }
+            foreach (var item in p.GetValue(overrides) ?? [])
+            {
+                var (key, value) = item.Split('=', 2) is [var k, var v] ? (k.Trim(), v.Trim()) : (item, "");
+                if (!Overrides.TryGetValue(key, out var set))
+                {
+                    throw new UsageException($"--override: '{key}' is not a profile value ({string.Join(", ", Overrides.Keys)})");
+                }
+                if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+                {
+                    throw new UsageException($"--override {key}: '{value}' is not a whole number");
+                }
+                set(request.Overrides ??= new ProfileOverrides(), number);
+            }
             await Created(await client.CreateSessionAsync(request, cancellationToken: ct));
             if (request.HasScenario && Scenarios.Find(request.Scenario) is { } preset)
             {

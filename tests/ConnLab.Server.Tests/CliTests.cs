@@ -497,5 +497,11 @@ public sealed class CliTests : IDisposable
         var (bad, _, error) = await Cli("create", "--loss-rate", "2");
         Assert.Equal(1, bad);
         Assert.Contains("link.lossRate", error, StringComparison.Ordinal);
+
+        var (_, shortWait, _) = await Cli("create", "--scenario", "time-wait", "--override", "timeWaitMs=5000");
+        Assert.Contains("\ntimer time-wait on client at 5050 ms\n", shortWait.Replace("\r", "", StringComparison.Ordinal), StringComparison.Ordinal); // entered at 50 ms
+        var (unknown, _, what) = await Cli("create", "--override", "rto=5");
+        Assert.Equal(2, unknown);
+        Assert.StartsWith("connlab: --override: 'rto' is not a profile value (initialRtoMs, minRtoMs,", what, StringComparison.Ordinal);
     }
 }
