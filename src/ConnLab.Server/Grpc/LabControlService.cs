@@ -39,16 +39,23 @@ public sealed class LabControlService(LabService lab, StreamWatchers streams) : 
         var response = new V1.ListSessionsResponse();
         foreach (var host in lab.List(Owner(context), lab.IsAdmin(Token(context))).Take(request.Limit > 0 ? request.Limit : int.MaxValue))
         {
-            var summary = new V1.SessionSummary { Id = host.Id, Name = host.Name, InMemory = host.IsLoaded };
-            // A session in memory is read under its gate (a command may be running); an evicted one is not reloaded for a list.
-            if (host.IsLoaded && (await lab.ReadAsync(host.Id, h => h.Session.Snapshot(), context.CancellationToken).ConfigureAwait(false)).Value is { } s)
+            var summary = new V1.SessionSummary { Id = host.Id, Name = host.Name };
+            // A session in memory is read under its gate (a command may be running), only the figures a list shows (not a
+            // whole snapshot); an evicted one is not reloaded for a list.
+            if (host.IsLoaded && (await lab.ReadAsync(host.Id, h => Summarize(h.Session, summary), context.CancellationToken).ConfigureAwait(false)).Error is null)
             {
-                (summary.Profile, summary.TimeMs, summary.Step, summary.EventCount) = (s.Profile, s.TimeUs / 1000.0, s.Step, s.EventCount);
-                (summary.ClientState, summary.ServerState) = (s.Client.State.ToProto(), s.Server.State.ToProto());
+                summary.InMemory = true;
             }
             response.Sessions.Add(summary);
         }
         return response;
+    }
+
+    private static V1.SessionSummary Summarize(LabSession session, V1.SessionSummary summary)
+    {
+        (summary.Profile, summary.TimeMs, summary.Step, summary.EventCount) = (session.Profile.Name, session.NowUs / 1000.0, session.StepCount, session.Events.Count);
+        (summary.ClientState, summary.ServerState) = (session.StateOf(EndpointRole.Client).ToProto(), session.StateOf(EndpointRole.Server).ToProto());
+        return summary;
     }
 
     /// <inheritdoc />
