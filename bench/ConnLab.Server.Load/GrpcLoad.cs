@@ -13,9 +13,18 @@ using Rpc = ConnLab.Contracts.V1;
 namespace ConnLab.Server.Load;
 
 /// <summary>The cheapest unary call and server stream, for the same server to answer beside LabControl.</summary>
-internal sealed class BenchService : V1.Bench.BenchBase
+internal sealed class BenchService(LabService lab) : V1.Bench.BenchBase
 {
     private static readonly V1.NoopReply Reply = new();
+
+    public override async Task<V1.NoopReply> LeanStep(V1.NoopRequest request, ServerCallContext context)
+    {
+        var token = context.RequestHeaders.GetValue("authorization")?["Bearer ".Length..];
+        var outcome = await lab.ExecuteAsync(request.SessionId, token, new StepCommand(Math.Max(1, request.Count)), context.CancellationToken);
+        return outcome.Value is { } done
+            ? new V1.NoopReply { Index = done.Events.Count, Kind = done.Stop.ToString() }
+            : throw new RpcException(new Status(StatusCode.FailedPrecondition, outcome.Error!.Message));
+    }
 
     public override Task<V1.NoopReply> Noop(V1.NoopRequest request, ServerCallContext context) => Task.FromResult(Reply);
 
@@ -77,11 +86,17 @@ internal static partial class GrpcLoad
             sessions.Select(s => (new Rpc.StepRequest { SessionId = s.Id, Count = 1 }.ToByteArray(), s.Token)).ToList());
         Report("Step (durable)", step);
         var (steps, events) = (Steps() - steps0, Events() - events0);
+        var lean = await H2Load(server.Grpc + "/connlab.bench.v1.Bench/LeanStep", duration,
+            sessions.Select(s => (new V1.NoopRequest { SessionId = s.Id, Count = 1 }.ToByteArray(), s.Token)).ToList());
+        Report("Step's work without its answer (durable)", lean);
         var idle = sessions.Count(s => lab.Find(s.Id)!.Session.IsIdle);
         Console.WriteLine($"| steps executed by the server (incl. warm-up) | {steps:N0}, {events:N0} events persisted ({(double)events / steps:0.0} per step); {idle} sessions ran dry |");
         BenchReport.Add("gRPC no-op unary, h2load, 64 streams (baseline)", $"{noop.Rate:N0} req/s, p50 {noop.P50:0.00} ms, p99 {noop.P99:0.00} ms");
         BenchReport.Add($"gRPC Step, h2load, 64 streams, {(durable ? "durable" : "asynchronous writes")}", $"{step.Rate:N0} req/s, p50 {step.P50:0.00} ms, p99 {step.P99:0.00} ms",
             "≥ 70 % of no-op, p99 ≤ 1.5×", $"{step.Rate / noop.Rate:P0}, p99 {step.P99 / noop.P99:0.00}×", step.Rate / noop.Rate >= 0.7 && step.P99 / noop.P99 <= 1.5);
+        BenchReport.Add($"decomposition: the same step answered without events and session (not the contract), h2load, 64 streams, {(durable ? "durable" : "asynchronous writes")}",
+            $"{lean.Rate:N0} req/s, p50 {lean.P50:0.00} ms, p99 {lean.P99:0.00} ms, server CPU {lean.CpuUs:0} µs per step (Step {step.CpuUs:0}, no-op {noop.CpuUs:0})",
+            "—", $"{lean.Rate / noop.Rate:P0}, p99 {lean.P99 / noop.P99:0.00}×");
 
         await WatchAsync(server, lab);
     }

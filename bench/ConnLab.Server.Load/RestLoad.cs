@@ -23,8 +23,18 @@ internal static partial class RestLoad
             BenchReport.Add("REST load", "skipped: wrk not installed (apt-get install wrk)", "runs", "—", false);
             return;
         }
-        await using var server = await LoadServer.StartAsync(durable,
-            endpoints: app => app.MapPost("/api/bench/noop", () => TypedResults.Ok(new { ok = true })));
+        await using var server = await LoadServer.StartAsync(durable, endpoints: app =>
+        {
+            app.MapPost("/api/bench/noop", () => TypedResults.Ok(new { ok = true }));
+            // Decomposition, not the contract: the same step through the session service (token, gate, engine, snapshot,
+            // durable commit), answered with its stop reason and event count instead of the events and the snapshot.
+            app.MapPost("/api/bench/lean-step/{id}", async (string id, HttpRequest request, LabService lab, CancellationToken ct) =>
+            {
+                var token = request.Headers.Authorization.ToString()["Bearer ".Length..];
+                var outcome = await lab.ExecuteAsync(id, token, new StepCommand(), ct);
+                return outcome.Value is { } done ? Results.Ok(new { stop = done.Stop.ToString(), events = done.Events.Count }) : Results.StatusCode(409);
+            });
+        });
         var lab = server.Get<LabService>();
         var mode = durable ? "durable" : "asynchronous writes";
         Console.WriteLine($"REST load: wrk, {concurrency} connections, {duration.TotalSeconds:0} s per endpoint after 3 s warm-up, {mode}, server {server.Http}");
@@ -32,6 +42,7 @@ internal static partial class RestLoad
         var noop = await Wrk(server.Http, concurrency, duration, [("noop", ""), ("noop", "")], sendEvery: 0, sendSize: 0);
         Report("no-op POST", noop);
         BenchReport.Add($"REST no-op POST, wrk, {concurrency} connections (baseline)", $"{noop.Rate:N0} req/s, p50 {noop.P50:0.00} ms, p99 {noop.P99:0.00} ms");
+        var fullCpu = 0.0;
         // Full-size segments: 8 MB queued per session, every call a step (the gRPC harness's workload). Small segments: a
         // 200-octet send every 4th call keeps short segments flowing, as an interactive lab does.
         foreach (var (name, queued, every, size) in new[] { ("8 MB queued, every call a step", 8 << 20, 0, 0), ("a 200-octet send every 4th call", 0, 4, 200) })
@@ -44,12 +55,27 @@ internal static partial class RestLoad
             await server.SettleStoreAsync();
             var step = await Wrk(server.Http, concurrency, duration, sessions, every, size);
             Report($"step, {name} ({mode})", step);
+            fullCpu = queued > 0 ? step.CpuUs : fullCpu;
             Console.WriteLine($"  {step.Store}");
             var (rate, p99) = (step.Rate / noop.Rate, step.P99 / noop.P99);
             BenchReport.Add($"REST step, {name}, wrk, {concurrency} connections, {mode}",
                 $"{step.Rate:N0} req/s, p50 {step.P50:0.00} ms, p99 {step.P99:0.00} ms{(step.Failed > 0 ? $", {step.Failed} failed" : "")}",
                 "≥ 60 % of no-op, p99 ≤ 1.5×", $"{rate:P0}, p99 {p99:0.00}×", rate >= 0.6 && p99 <= 1.5 && step.Failed == 0);
         }
+
+        // Where a step's cost lies: the full-size workload again, answered without the contract's events and snapshot.
+        var lean = new List<(string, string)>();
+        for (var i = 0; i < concurrency; i++)
+        {
+            lean.Add(await Established(lab, concurrency + i, 8 << 20));
+        }
+        await server.SettleStoreAsync();
+        var bare = await Wrk(server.Http, concurrency, duration, lean, 0, 0, "/api/bench/lean-step/%s");
+        Report($"step without its answer, 8 MB queued ({mode})", bare);
+        Console.WriteLine($"  {bare.Store}");
+        BenchReport.Add($"decomposition: the same step answered without events and snapshot (not the contract), wrk, {concurrency} connections, {mode}",
+            $"{bare.Rate:N0} req/s, p50 {bare.P50:0.00} ms, p99 {bare.P99:0.00} ms, server CPU {bare.CpuUs:0} µs per step (full answer {fullCpu:0}, no-op {noop.CpuUs:0})",
+            "—", $"{bare.Rate / noop.Rate:P0}, p99 {bare.P99 / noop.P99:0.00}×");
     }
 
     /// <summary>An established pair with <paramref name="queued"/> octets waiting to be sent.</summary>
@@ -104,7 +130,7 @@ internal static partial class RestLoad
               else
                 local auth = "Bearer " .. token
                 table.insert(sessions, {
-                  step = wrk.format("POST", "/api/sessions/" .. id .. "/step", { ["Authorization"] = auth, ["Content-Length"] = "0" }),
+                  step = wrk.format("POST", string.format(args[5], id), { ["Authorization"] = auth, ["Content-Length"] = "0" }),
                   send = wrk.format("POST", "/api/sessions/" .. id .. "/endpoints/client/send",
                     { ["Authorization"] = auth, ["Content-Type"] = "application/json" }, body),
                   calls = 0,
@@ -133,7 +159,8 @@ internal static partial class RestLoad
     [GeneratedRegex(@"^CONNLAB (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)$", RegexOptions.Multiline)]
     private static partial Regex Figures();
 
-    private static async Task<Run> Wrk(string url, int connections, TimeSpan duration, List<(string Id, string Token)> sessions, int sendEvery, int sendSize)
+    private static async Task<Run> Wrk(string url, int connections, TimeSpan duration, List<(string Id, string Token)> sessions, int sendEvery, int sendSize,
+        string stepRoute = "/api/sessions/%s/step")
     {
         var dir = Directory.CreateTempSubdirectory("connlab-wrk-");
         try
@@ -151,7 +178,7 @@ internal static partial class RestLoad
                              "-t", threads.ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
                              "-d", $"{(int)length.TotalSeconds}s", "--timeout", "10s", "-s", script, url, "--",
                              list, sendEvery.ToString(CultureInfo.InvariantCulture), sendSize.ToString(CultureInfo.InvariantCulture),
-                             threads.ToString(CultureInfo.InvariantCulture),
+                             threads.ToString(CultureInfo.InvariantCulture), stepRoute,
                          })
                 {
                     start.ArgumentList.Add(arg);
