@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ConnLab.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
+using OpenTelemetry.Metrics;
 
 namespace ConnLab.Server.Load;
 
@@ -44,6 +45,10 @@ internal static class MemoryLoad
         builder.Services.AddHealthChecks();
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections",
+                "Microsoft.AspNetCore.RateLimiting", "System.Runtime")
+            .AddPrometheusExporter());
         var app = builder.Build();
         app.UseRateLimiter();
         app.UseSwagger();
@@ -52,6 +57,7 @@ internal static class MemoryLoad
         app.MapGrpcService<BenchService>();
         app.MapGrpcReflectionService();
         app.MapHub<RawHub>("/hubs/raw");
+        app.MapPrometheusScrapingEndpoint();
         await using (var context = await app.Services.GetRequiredService<IDbContextFactory<LabDb>>().CreateDbContextAsync())
         {
             await context.Database.MigrateAsync();

@@ -6,6 +6,7 @@ using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
 
 namespace ConnLab.Server.Hosting;
 
@@ -38,6 +39,19 @@ public static class LabHosting
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<LabMetrics>();
+        if (MetricsPath(options) is not null)
+        {
+            // The meters a workshop's operator watches: ConnLab's own (sessions, commands, events, the store's queue and
+            // batches), requests by route and status, connections, SignalR transports, rate-limiter refusals, GC and CPU.
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(LabMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+                    "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.RateLimiting", "System.Runtime")
+                .AddPrometheusExporter());
+            // OpenTelemetry picks meters by name, process-wide: another host in the process (a test server, an embedding
+            // app) would count in this one's figures, and its gauges overwrite this one's. Meters made by another host's
+            // IMeterFactory are dropped; global ones (the runtime's) stay.
+            services.ConfigureOpenTelemetryMeterProvider(OnlyThisHostsMeters);
+        }
         services.AddDbContextFactory<LabDb>(o => o.UseSqlite(builder.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db")
             // The check that the model has no changes without a migration runs in the tests (MigrationTests), not on
             // every start: it builds the design-time model and the snapshot's and diffs them.
@@ -128,6 +142,24 @@ public static class LabHosting
         return builder;
     }
 
+    // Each stream preallocates room for this many label sets (2,000 by default: 6 MB of heap for this server's meters);
+    // the busiest, requests by route, method and status, needs a few dozen. Beyond it OpenTelemetry counts the rest in
+    // one overflow series.
+    private static readonly MetricStreamConfiguration OwnStream = new() { CardinalityLimit = 256 };
+
+    private static void OnlyThisHostsMeters(IServiceProvider provider, MeterProviderBuilder builder)
+    {
+        var own = provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        builder.AddView(instrument => instrument.Meter.Scope is System.Diagnostics.Metrics.IMeterFactory factory && !ReferenceEquals(factory, own)
+            ? MetricStreamConfiguration.Drop
+            : OwnStream);
+    }
+
+    /// <summary>The Prometheus endpoint's path (with its leading slash), or null when it is turned off.</summary>
+    private static string? MetricsPath(LabOptions options) => string.IsNullOrWhiteSpace(options.MetricsPath)
+        ? null
+        : "/" + options.MetricsPath.Trim().TrimStart('/');
+
     /// <summary>Registers stored sessions (replayed once the server answers), then maps the API, Swagger UI, the dashboard page and /healthz.</summary>
     public static async Task<WebApplication> UseConnLabAsync(this WebApplication app)
     {
@@ -194,6 +226,10 @@ public static class LabHosting
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHub<Hubs.LabHub>("/hubs/lab");
+        if (MetricsPath(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value) is { } metrics)
+        {
+            app.MapPrometheusScrapingEndpoint(metrics);
+        }
         app.Services.GetRequiredService<Hubs.LabBroadcaster>(); // subscribe before the first command
         app.Services.GetRequiredService<Hubs.WorkshopBroadcaster>();
         app.Lifetime.ApplicationStarted.Register(() => LogWhereEverythingIs(app));
@@ -262,7 +298,9 @@ public static class LabHosting
             }
             else
             {
-                StartupLog.Listening(log, url);
+                StartupLog.Listening(log, url, MetricsPath(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value) is { } metrics
+                    ? $", Prometheus metrics at {metrics}"
+                    : "");
             }
         }
         var path = StorePath(app);
@@ -285,8 +323,8 @@ public static class LabHosting
 
 internal static partial class StartupLog
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "ConnLab is listening on {Url}: dashboard at /, Swagger UI at /swagger, health at /healthz")]
-    public static partial void Listening(ILogger log, string url);
+    [LoggerMessage(Level = LogLevel.Information, Message = "ConnLab is listening on {Url}: dashboard at /, Swagger UI at /swagger, health at /healthz{Metrics}")]
+    public static partial void Listening(ILogger log, string url, string metrics);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "ConnLab's gRPC endpoint (HTTP/2 cleartext, for lab clients, grpcurl and the connlab CLI) is listening on {Url}: connlab.v1.LabControl, connlab.v1.WorkshopControl, reflection and health")]

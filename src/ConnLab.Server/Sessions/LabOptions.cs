@@ -32,6 +32,11 @@ public sealed class LabOptions
     /// answers before the replays, and a request for a session not replayed yet replays it first.
     /// </summary>
     public bool PreloadStoredSessions { get; set; } = true;
+    /// <summary>
+    /// Where Prometheus scrapes the server's metrics (the <c>ConnLab</c> meter, ASP.NET Core's request, connection,
+    /// SignalR and rate-limiter meters, and the runtime's); empty turns the endpoint off.
+    /// </summary>
+    public string MetricsPath { get; set; } = "/metrics";
     /// <summary>Requests per minute one client address may make.</summary>
     public int RequestsPerMinutePerClient { get; set; } = 600;
     /// <summary>Answer a command only once its commands and events are on disk (group-committed); false answers at once.</summary>
