@@ -9,7 +9,7 @@ try
 {
     await app.UseConnLabAsync();
 }
-catch (StoreUnavailableException)
+catch (Exception ex) when (ex is StoreUnavailableException or ConfigurationRefusedException)
 {
     await app.DisposeAsync(); // flushes the log line that says what to fix
     return 1;

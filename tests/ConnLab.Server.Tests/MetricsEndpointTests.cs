@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using ConnLab.Server.Hosting;
 
 namespace ConnLab.Server.Tests;
 
@@ -104,6 +105,25 @@ public sealed partial class MetricsEndpointTests
         Assert.EndsWith("/route-not-found", problem["type"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await lab.Http.GetAsync("/healthz")).StatusCode);
     }
+
+    [Theory]
+    [InlineData("/", "the dashboard's page")]
+    [InlineData("/app/metrics", "the dashboard's files")]
+    [InlineData("api/metrics", "under the REST API (/api)")]
+    [InlineData("/hubs/metrics", "under the SignalR hubs (/hubs)")]
+    [InlineData("/swagger", "under Swagger UI (/swagger)")]
+    [InlineData("/healthz", "the health check (/healthz)")]
+    [InlineData("/connlab.v1.LabControl/Metrics", "under the gRPC services (/connlab.*, /grpc.*)")]
+    [InlineData("/grpc.health.v1.Health", "under the gRPC services (/connlab.*, /grpc.*)")]
+    public void A_metrics_path_on_one_of_connlabs_routes_is_named_with_its_owner(string path, string owner) =>
+        Assert.Equal(owner, LabHosting.RouteOwner(path));
+
+    [Theory]
+    [InlineData("/metrics")]
+    [InlineData("/ops/metrics")]
+    [InlineData("/apis")]
+    [InlineData("/healthz2")]
+    public void A_metrics_path_of_its_own_is_free(string path) => Assert.Null(LabHosting.RouteOwner(path));
 
     [GeneratedRegex(@"^dotnet_gc_heap_total_allocated_bytes_total\{[^}]*\} \d+", RegexOptions.Multiline)]
     private static partial Regex DotnetGcLine();

@@ -155,6 +155,24 @@ public static class LabHosting
             : OwnStream);
     }
 
+    /// <summary>What already answers at <paramref name="path"/> (one of ConnLab's own routes), or null when it is free.</summary>
+    internal static string? RouteOwner(string path)
+    {
+        var first = path.TrimStart('/').Split('/')[0];
+        return first switch
+        {
+            "" => "the dashboard's page",
+            "index.html" or "app" => "the dashboard's files",
+            "api" => "under the REST API (/api)",
+            "hubs" => "under the SignalR hubs (/hubs)",
+            "swagger" => "under Swagger UI (/swagger)",
+            "healthz" => "the health check (/healthz)",
+            _ when first.StartsWith("connlab.", StringComparison.Ordinal) || first.StartsWith("grpc.", StringComparison.Ordinal)
+                => "under the gRPC services (/connlab.*, /grpc.*)",
+            _ => null,
+        };
+    }
+
     /// <summary>The Prometheus endpoint's path (with its leading slash), or null when it is turned off.</summary>
     private static string? MetricsPath(LabOptions options) => string.IsNullOrWhiteSpace(options.MetricsPath)
         ? null
@@ -164,6 +182,14 @@ public static class LabHosting
     public static async Task<WebApplication> UseConnLabAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var metricsPath = MetricsPath(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value);
+        if (metricsPath is not null && RouteOwner(metricsPath) is { } owner)
+        {
+            // Two endpoints on one route answer 500 (ambiguous match), and one under the dashboard's files is never reached.
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab");
+            StartupLog.MetricsPathTaken(log, metricsPath, owner);
+            throw new ConfigurationRefusedException($"ConnLab:MetricsPath {metricsPath} is {owner}");
+        }
         var store = app.Services.GetRequiredService<TraceStore>();
         try
         {
@@ -226,9 +252,9 @@ public static class LabHosting
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHub<Hubs.LabHub>("/hubs/lab");
-        if (MetricsPath(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value) is { } metrics)
+        if (metricsPath is not null)
         {
-            app.MapPrometheusScrapingEndpoint(metrics);
+            app.MapPrometheusScrapingEndpoint(metricsPath);
         }
         app.Services.GetRequiredService<Hubs.LabBroadcaster>(); // subscribe before the first command
         app.Services.GetRequiredService<Hubs.WorkshopBroadcaster>();
@@ -342,6 +368,9 @@ internal static partial class StartupLog
     [LoggerMessage(Level = LogLevel.Critical, Message = "ConnLab cannot start: the trace store {Path} cannot be opened for writing ({Reason}). "
         + "Give the server a writable SQLite file (ConnectionStrings:ConnLab, without Mode=ReadOnly), with write permission on it and its folder and free disk space")]
     public static partial void StoreUnusable(ILogger log, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "ConnLab cannot start: ConnLab:MetricsPath {Path} is {Owner}. Choose another path for the Prometheus endpoint (/metrics by default), or an empty one to turn it off")]
+    public static partial void MetricsPathTaken(ILogger log, string path, string owner);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "ConnLab cannot start: {Reason}. Another program (a ConnLab started earlier?) holds the port: "
         + "stop it, or give ConnLab other addresses, e.g. --Kestrel:Endpoints:Http:Url=http://127.0.0.1:5090 --Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:5091")]
