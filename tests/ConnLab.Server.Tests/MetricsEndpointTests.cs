@@ -116,14 +116,14 @@ public sealed partial class MetricsEndpointTests
     [InlineData("/connlab.v1.LabControl/Metrics", "under the gRPC services (/connlab.*, /grpc.*)")]
     [InlineData("/grpc.health.v1.Health", "under the gRPC services (/connlab.*, /grpc.*)")]
     public void A_metrics_path_on_one_of_connlabs_routes_is_named_with_its_owner(string path, string owner) =>
-        Assert.Equal(owner, LabHosting.RouteOwner(path));
+        Assert.Equal(owner, MetricsEndpoint.RouteOwner(path));
 
     [Theory]
     [InlineData("/metrics")]
     [InlineData("/ops/metrics")]
     [InlineData("/apis")]
     [InlineData("/healthz2")]
-    public void A_metrics_path_of_its_own_is_free(string path) => Assert.Null(LabHosting.RouteOwner(path));
+    public void A_metrics_path_of_its_own_is_free(string path) => Assert.Null(MetricsEndpoint.RouteOwner(path));
 
     [GeneratedRegex(@"^dotnet_gc_heap_total_allocated_bytes_total\{[^}]*\} \d+", RegexOptions.Multiline)]
     private static partial Regex DotnetGcLine();

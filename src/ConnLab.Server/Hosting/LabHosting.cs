@@ -6,7 +6,6 @@ using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OpenTelemetry.Metrics;
 
 namespace ConnLab.Server.Hosting;
 
@@ -39,19 +38,7 @@ public static class LabHosting
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<LabMetrics>();
-        if (MetricsPath(options) is not null)
-        {
-            // The meters a workshop's operator watches: ConnLab's own (sessions, commands, events, the store's queue and
-            // batches), requests by route and status, connections, SignalR transports, rate-limiter refusals, GC and CPU.
-            services.AddOpenTelemetry().WithMetrics(metrics => metrics
-                .AddMeter(LabMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
-                    "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.RateLimiting", "System.Runtime")
-                .AddPrometheusExporter());
-            // OpenTelemetry picks meters by name, process-wide: another host in the process (a test server, an embedding
-            // app) would count in this one's figures, and its gauges overwrite this one's. Meters made by another host's
-            // IMeterFactory are dropped; global ones (the runtime's) stay.
-            services.ConfigureOpenTelemetryMeterProvider(OnlyThisHostsMeters);
-        }
+        MetricsEndpoint.Register(services, options);
         services.AddDbContextFactory<LabDb>(o => o.UseSqlite(builder.Configuration.GetConnectionString("ConnLab") ?? "Data Source=connlab.db")
             // The check that the model has no changes without a migration runs in the tests (MigrationTests), not on
             // every start: it builds the design-time model and the snapshot's and diffs them.
@@ -142,48 +129,12 @@ public static class LabHosting
         return builder;
     }
 
-    // Each stream preallocates room for this many label sets (2,000 by default: 6 MB of heap for this server's meters);
-    // the busiest, requests by route, method and status, needs a few dozen. Beyond it OpenTelemetry counts the rest in
-    // one overflow series.
-    private static readonly MetricStreamConfiguration OwnStream = new() { CardinalityLimit = 256 };
-
-    private static void OnlyThisHostsMeters(IServiceProvider provider, MeterProviderBuilder builder)
-    {
-        var own = provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        builder.AddView(instrument => instrument.Meter.Scope is System.Diagnostics.Metrics.IMeterFactory factory && !ReferenceEquals(factory, own)
-            ? MetricStreamConfiguration.Drop
-            : OwnStream);
-    }
-
-    /// <summary>What already answers at <paramref name="path"/> (one of ConnLab's own routes), or null when it is free.</summary>
-    internal static string? RouteOwner(string path)
-    {
-        var first = path.TrimStart('/').Split('/')[0];
-        return first switch
-        {
-            "" => "the dashboard's page",
-            "index.html" or "app" => "the dashboard's files",
-            "api" => "under the REST API (/api)",
-            "hubs" => "under the SignalR hubs (/hubs)",
-            "swagger" => "under Swagger UI (/swagger)",
-            "healthz" => "the health check (/healthz)",
-            _ when first.StartsWith("connlab.", StringComparison.Ordinal) || first.StartsWith("grpc.", StringComparison.Ordinal)
-                => "under the gRPC services (/connlab.*, /grpc.*)",
-            _ => null,
-        };
-    }
-
-    /// <summary>The Prometheus endpoint's path (with its leading slash), or null when it is turned off.</summary>
-    private static string? MetricsPath(LabOptions options) => string.IsNullOrWhiteSpace(options.MetricsPath)
-        ? null
-        : "/" + options.MetricsPath.Trim().TrimStart('/');
-
     /// <summary>Registers stored sessions (replayed once the server answers), then maps the API, Swagger UI, the dashboard page and /healthz.</summary>
     public static async Task<WebApplication> UseConnLabAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var metricsPath = MetricsPath(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value);
-        if (metricsPath is not null && RouteOwner(metricsPath) is { } owner)
+        var metricsPath = MetricsEndpoint.PathOf(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value);
+        if (metricsPath is not null && MetricsEndpoint.RouteOwner(metricsPath) is { } owner)
         {
             // Two endpoints on one route answer 500 (ambiguous match), and one under the dashboard's files is never reached.
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ConnLab");
@@ -324,7 +275,7 @@ public static class LabHosting
             }
             else
             {
-                StartupLog.Listening(log, url, MetricsPath(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value) is { } metrics
+                StartupLog.Listening(log, url, MetricsEndpoint.PathOf(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LabOptions>>().Value) is { } metrics
                     ? $", Prometheus metrics at {metrics}"
                     : "");
             }
