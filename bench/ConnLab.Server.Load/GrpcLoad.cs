@@ -19,7 +19,7 @@ internal sealed class BenchService(LabService lab) : V1.Bench.BenchBase
 
     public override async Task<V1.NoopReply> LeanStep(V1.NoopRequest request, ServerCallContext context)
     {
-        var token = context.RequestHeaders.GetValue("authorization")?["Bearer ".Length..];
+        var token = SessionToken.FromAuthorization(context.RequestHeaders.GetValue("authorization"));
         var outcome = await lab.ExecuteAsync(request.SessionId, token, new StepCommand(Math.Max(1, request.Count)), context.CancellationToken);
         return outcome.Value is { } done
             ? new V1.NoopReply { Index = done.Events.Count, Kind = done.Stop.ToString() }

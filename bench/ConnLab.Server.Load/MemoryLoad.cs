@@ -46,8 +46,7 @@ internal static class MemoryLoad
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections",
-                "Microsoft.AspNetCore.RateLimiting", "System.Runtime")
+            .AddMeter([.. ConnLab.Server.Hosting.MetricsEndpoint.FrameworkMeters])
             .AddPrometheusExporter());
         var app = builder.Build();
         app.UseRateLimiter();

@@ -30,7 +30,7 @@ internal static partial class RestLoad
             // durable commit), answered with its stop reason and event count instead of the events and the snapshot.
             app.MapPost("/api/bench/lean-step/{id}", async (string id, HttpRequest request, LabService lab, CancellationToken ct) =>
             {
-                var token = request.Headers.Authorization.ToString()["Bearer ".Length..];
+                var token = SessionToken.FromAuthorization(request.Headers.Authorization.ToString());
                 var outcome = await lab.ExecuteAsync(id, token, new StepCommand(), ct);
                 return outcome.Value is { } done ? Results.Ok(new { stop = done.Stop.ToString(), events = done.Events.Count }) : Results.StatusCode(409);
             });

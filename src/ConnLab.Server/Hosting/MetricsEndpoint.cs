@@ -7,10 +7,20 @@ namespace ConnLab.Server.Hosting;
 /// The Prometheus endpoint (<see cref="LabOptions.MetricsPath"/>): ConnLab's meter with ASP.NET Core's and the runtime's,
 /// exported by OpenTelemetry.
 /// </summary>
-internal static class MetricsEndpoint
+public static class MetricsEndpoint
 {
+    /// <summary>
+    /// ASP.NET Core's and the runtime's meters exported beside <see cref="LabMetrics.MeterName"/>: requests by route and
+    /// status, connections, SignalR transports, rate-limiter refusals, GC, CPU and the thread pool.
+    /// </summary>
+    public static readonly IReadOnlyList<string> FrameworkMeters =
+    [
+        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections",
+        "Microsoft.AspNetCore.RateLimiting", "System.Runtime",
+    ];
+
     /// <summary>Registers the exporter, unless the endpoint is turned off.</summary>
-    public static void Register(IServiceCollection services, LabOptions options)
+    internal static void Register(IServiceCollection services, LabOptions options)
     {
         if (PathOf(options) is null)
         {
@@ -19,8 +29,7 @@ internal static class MetricsEndpoint
         // The meters a workshop's operator watches: ConnLab's own (sessions, commands, events, the store's queue and
         // batches), requests by route and status, connections, SignalR transports, rate-limiter refusals, GC and CPU.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(LabMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
-                "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.RateLimiting", "System.Runtime")
+            .AddMeter([LabMetrics.MeterName, .. FrameworkMeters])
             .AddPrometheusExporter());
         // OpenTelemetry picks meters by name, process-wide: another host in the process (a test server, an embedding
         // app) would count in this one's figures, and its gauges overwrite this one's. Meters made by another host's
